@@ -1,0 +1,59 @@
+import type { PrismaClient } from '../db/prisma';
+import type { CallInput, CallLogStatus } from '../contracts/call';
+
+export interface FinalizeCallLogInput {
+  callId: string;
+  status: Exclude<CallLogStatus, 'initiated'>;
+  endedAt: string;
+  durationSeconds: number | null;
+  transcript: string | null;
+  clonedVoiceId: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export function callLogActivities({ prisma }: { prisma: PrismaClient }) {
+  return {
+    /** Inserts the call's row; a retry or a replayed workflow finds it already there. */
+    async recordCallStarted(input: CallInput): Promise<void> {
+      const metadata = {
+        pbx: input.pbx,
+        caller_raw: input.caller.raw,
+        caller_kind: input.caller.kind,
+        called_number: input.calledNumber,
+        direction: input.direction,
+        received_at: input.receivedAt,
+      };
+      await prisma.callLog.upsert({
+        where: { callId: input.callId },
+        create: {
+          callId: input.callId,
+          threecxCallId: input.threecxCallId,
+          callerId: input.caller.e164 ?? input.caller.raw,
+          callStartedAt: new Date(input.occurredAt),
+          status: 'initiated',
+          metadata,
+        },
+        update: {},
+      });
+    },
+
+    /** Writes the call's final state; metadata keys are merged into what is there. */
+    async finalizeCallLog(input: FinalizeCallLogInput): Promise<void> {
+      await prisma.$transaction(async (tx) => {
+        const row = await tx.callLog.findUniqueOrThrow({ where: { callId: input.callId }, select: { metadata: true } });
+        const previous = row.metadata !== null && typeof row.metadata === 'object' && !Array.isArray(row.metadata) ? row.metadata : {};
+        await tx.callLog.update({
+          where: { callId: input.callId },
+          data: {
+            status: input.status,
+            callEndedAt: new Date(input.endedAt),
+            durationSeconds: input.durationSeconds,
+            transcript: input.transcript,
+            clonedVoiceId: input.clonedVoiceId,
+            metadata: { ...previous, ...input.metadata } as object,
+          },
+        });
+      });
+    },
+  };
+}

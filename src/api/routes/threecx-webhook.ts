@@ -1,0 +1,69 @@
+import express, { Router } from 'express';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Config } from '../../config';
+import { callWorkflowId } from '../../contracts/call';
+import { callEndedSignal } from '../../contracts/messages';
+import { DEFAULT_PBX, threeCxEventSchema } from '../../integrations/threecx/payload';
+import { verifyThreeCxSignature } from '../../integrations/threecx/signature';
+import type { Logger } from '../../logger';
+import { maskPhoneNumber } from '../../logger';
+import { buildCallInput, startCallWorkflow } from '../call-starter';
+import { HttpError } from '../errors';
+import { ipAllowList } from '../middleware/ip-allow-list';
+import { parseJsonBody, parseOrThrow } from '../validation';
+
+export interface ThreeCxWebhookDeps {
+  config: Config;
+  temporal: Client;
+  log: Logger;
+}
+
+export function threeCxWebhookRouter({ config, temporal, log }: ThreeCxWebhookDeps): Router {
+  const router = Router();
+  const raw = express.raw({ type: () => true, limit: config.http.maxWebhookBodyBytes });
+
+  router.post(['/webhook/3cx', '/webhook/3cx-call'], ipAllowList(config.threecx.trustedIps), raw, async (req, res) => {
+    const receivedAt = new Date();
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const secret = config.threecx.webhookSecret;
+    if (secret && !verifyThreeCxSignature(body, req.header('x-3cx-signature'), secret)) {
+      throw new HttpError(401, 'invalid_signature', 'X-3CX-Signature is missing or does not match the body');
+    }
+    const event = parseOrThrow(threeCxEventSchema, parseJsonBody(body), '3CX event');
+    const workflowId = callWorkflowId(event.pbx ?? DEFAULT_PBX, event.call_id);
+    const statusUrl = `/calls/${encodeURIComponent(workflowId)}`;
+
+    if (event.event_type === 'IncomingCall') {
+      const input = buildCallInput(event, config, receivedAt);
+      const started = await startCallWorkflow(temporal, config.temporal.taskQueue, input, config);
+      log.info(
+        { workflowId, duplicate: started.duplicate, caller: maskPhoneNumber(input.caller.e164 ?? input.caller.raw), callerKind: input.caller.kind },
+        started.duplicate ? '3CX IncomingCall re-delivered: call already started' : '3CX IncomingCall: call workflow started',
+      );
+      res.status(202).json({ status: 'accepted', workflow_id: workflowId, call_id: event.call_id, status_url: statusUrl, duplicate: started.duplicate });
+      return;
+    }
+
+    if (event.event_type === 'CallEnded') {
+      try {
+        await temporal.workflow.getHandle(workflowId).signal(callEndedSignal, {
+          endedAt: new Date(event.timestamp).toISOString(),
+          durationSeconds: event.duration ?? null,
+          reason: event.state ?? 'caller_hung_up',
+        });
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `No running call ${workflowId}`);
+        throw err;
+      }
+      log.info({ workflowId }, '3CX CallEnded: call workflow signalled');
+      res.status(202).json({ status: 'accepted', workflow_id: workflowId, call_id: event.call_id, status_url: statusUrl, duplicate: false });
+      return;
+    }
+
+    // CallStateChanged carries nothing the workflow acts on yet; acknowledge it.
+    res.status(202).json({ status: 'ignored', workflow_id: workflowId, call_id: event.call_id, status_url: statusUrl, duplicate: false });
+  });
+
+  return router;
+}

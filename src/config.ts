@@ -1,0 +1,297 @@
+import { z } from 'zod';
+
+// The only reader of process.env. Every setting the service knows is declared here, with its
+// default; `.env.example` documents each one. A bad value stops start-up with one message that
+// lists every problem at once.
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']))
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().min(min).max(max);
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/** A list given either as JSON (`["a","b"]`, the seeds' form) or comma-separated (`a,b`). */
+const stringList = z
+  .string()
+  .trim()
+  .transform((raw, ctx) => {
+    if (raw === '') return [];
+    if (raw.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return parsed.map((s) => s.trim());
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of strings or a comma-separated list' });
+      return z.NEVER;
+    }
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  });
+
+const cidr = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+  .pipe(z.url());
+
+/** Accepts the seeds' `https://api.elevenlabs.io/v1` as well as the bare origin. */
+const apiBase = z
+  .url()
+  .transform((u) => u.replace(/\/+$/, '').replace(/\/v1$/, ''));
+
+const logLevel = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((v) => (v === 'warning' ? 'warn' : v === 'critical' ? 'fatal' : v))
+  .pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']));
+
+const env = z.object({
+  ENVIRONMENT: z.enum(['development', 'test', 'staging', 'production']).default('development'),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(3006),
+  LOG_LEVEL: logLevel.default('info'),
+  CORS_ORIGINS: stringList.default([]),
+  PUBLIC_BASE_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+
+  DATABASE_URL: postgresUrl.optional().or(z.literal('').transform(() => undefined)),
+  DATABASE_POOL_SIZE: int(1, 100).default(10),
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('voiceclone-precall'),
+  TEMPORAL_UI_PORT: int(0, 65535).default(8233),
+
+  ELEVENLABS_API_KEY: optionalString,
+  ELEVENLABS_API_BASE: apiBase.default('https://api.elevenlabs.io'),
+  ELEVENLABS_AGENT_ID: optionalString,
+  ELEVENLABS_PHONE_NUMBER_ID: optionalString,
+  ELEVENLABS_TELEPHONY: z.enum(['sip_trunk', 'twilio']).default('sip_trunk'),
+  ELEVENLABS_WEBHOOK_SECRET: optionalString,
+  ELEVENLABS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
+
+  GREETING_VOICE_ID: z.string().trim().min(1).default('21m00Tcm4TlvDq8ikWAM'),
+  GREETING_MESSAGE: z
+    .string()
+    .trim()
+    .min(1)
+    .default('Hello, thanks for calling. Please hold while we prepare your personalized experience.'),
+  GREETING_MUSIC_ENABLED: bool.default(true),
+  GREETING_MUSIC_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  DEFAULT_VOICE_ID: optionalString,
+  TRANSFER_MESSAGE: z.string().trim().min(1).default('Thank you for holding. How can I help you today?'),
+
+  CLONE_MAX_WAIT_SECONDS: num(1, 600).default(35),
+  AUTO_TRANSITION_ENABLED: bool.default(true),
+  MAX_CALL_DURATION_SECONDS: int(60, 86_400).default(3600),
+  CACHE_TTL: int(60, 30 * 86_400).default(86_400),
+  CACHE_CLEANUP_INTERVAL_SECONDS: int(60, 86_400).default(3600),
+  VOICE_SLOT_RESERVE: int(0, 1000).default(2),
+  CALL_LOG_RETENTION_DAYS: int(1, 3650).default(90),
+  VOICE_CLONE_TIMEOUT: num(1, 600).default(30),
+  VOICE_CLONE_MAX_SIZE_MB: num(0.01, 100).default(10),
+  VOICE_CLONE_MIN_DURATION: num(0, 600).default(3),
+
+  VOICE_SAMPLE_STORAGE: z.enum(['local', 's3']).default('local'),
+  LOCAL_VOICE_SAMPLES_PATH: z.string().trim().min(1).default('./.data/voice-samples'),
+  S3_BUCKET_NAME: optionalString,
+  S3_REGION: z.string().trim().min(1).default('eu-west-1'),
+  S3_ENDPOINT_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_PREFIX: z.string().trim().default('voice-samples/'),
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+
+  THREECX_WEBHOOK_SECRET: optionalString,
+  THREECX_TRUSTED_IPS: stringList
+    .pipe(z.array(z.string().regex(cidr, 'must be an IPv4/IPv6 address or CIDR')))
+    .default([]),
+  TRUSTED_PROXIES: stringList
+    .pipe(z.array(z.string().regex(cidr, 'must be an IPv4/IPv6 address or CIDR')))
+    .default([]),
+  DEFAULT_COUNTRY: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as DE or US')
+    .default('DE'),
+  CALLER_ID_SEARCH_ATTRIBUTE: z.enum(['hash', 'number']).default('hash'),
+
+  ADMIN_API_TOKEN: optionalString,
+  WEBHOOK_MAX_BODY_KB: int(1, 10_240).default(64),
+});
+
+type Env = z.infer<typeof env>;
+
+export interface Config {
+  environment: Env['ENVIRONMENT'];
+  http: { host: string; port: number; corsOrigins: string[]; publicBaseUrl: string | undefined; maxWebhookBodyBytes: number };
+  logLevel: Env['LOG_LEVEL'];
+  database: { url: string | undefined; poolSize: number };
+  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number };
+  elevenlabs: {
+    /** Unset: the local sandbox stands in for ElevenLabs (never in production). */
+    apiKey: string | undefined;
+    apiBase: string;
+    agentId: string | undefined;
+    phoneNumberId: string | undefined;
+    telephony: Env['ELEVENLABS_TELEPHONY'];
+    webhookSecret: string | undefined;
+    requestTimeoutMs: number;
+  };
+  greeting: { voiceId: string; message: string; musicEnabled: boolean; musicUrl: string | undefined };
+  call: {
+    defaultVoiceId: string;
+    transferMessage: string;
+    cloneMaxWaitSeconds: number;
+    autoTransitionEnabled: boolean;
+    maxCallDurationSeconds: number;
+    callerIdSearchAttribute: Env['CALLER_ID_SEARCH_ATTRIBUTE'];
+    defaultCountry: string;
+  };
+  cache: { ttlSeconds: number; cleanupIntervalSeconds: number; voiceSlotReserve: number; callLogRetentionDays: number };
+  clone: { timeoutSeconds: number; maxSizeBytes: number; minDurationSeconds: number };
+  storage: {
+    kind: Env['VOICE_SAMPLE_STORAGE'];
+    localPath: string;
+    s3: {
+      bucket: string | undefined;
+      region: string;
+      endpoint: string | undefined;
+      forcePathStyle: boolean;
+      prefix: string;
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+    };
+  };
+  threecx: { webhookSecret: string | undefined; trustedIps: string[]; trustedProxies: string[] };
+  adminApiToken: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function crossFieldProblems(e: Env): string[] {
+  const problems: string[] = [];
+  if (e.ELEVENLABS_API_KEY) {
+    if (!e.ELEVENLABS_AGENT_ID) problems.push('ELEVENLABS_AGENT_ID: required when ELEVENLABS_API_KEY is set');
+    if (!e.ELEVENLABS_PHONE_NUMBER_ID) problems.push('ELEVENLABS_PHONE_NUMBER_ID: required when ELEVENLABS_API_KEY is set');
+  }
+  if (e.VOICE_SAMPLE_STORAGE === 's3' && !e.S3_BUCKET_NAME) problems.push('S3_BUCKET_NAME: required when VOICE_SAMPLE_STORAGE=s3');
+  if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
+    problems.push('AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: set both or neither');
+  }
+  if (e.ENVIRONMENT === 'production') {
+    const required: [keyof Env, string][] = [
+      ['ELEVENLABS_API_KEY', 'production never uses the ElevenLabs sandbox'],
+      ['ELEVENLABS_WEBHOOK_SECRET', 'post-call webhooks must be signed in production'],
+      ['THREECX_WEBHOOK_SECRET', '3CX webhooks must be signed in production'],
+      ['ADMIN_API_TOKEN', 'admin routes need a token in production'],
+      ['DATABASE_URL', 'production never uses the embedded database'],
+      ['TEMPORAL_ADDRESS', 'production never starts an embedded Temporal server'],
+    ];
+    for (const [key, why] of required) if (!e[key]) problems.push(`${key}: required (${why})`);
+    if (e.ADMIN_API_TOKEN && e.ADMIN_API_TOKEN.length < 24) problems.push('ADMIN_API_TOKEN: must be at least 24 characters in production');
+  }
+  return problems;
+}
+
+/**
+ * Parses the environment into a typed configuration. Throws ConfigError naming every bad or
+ * missing value (never just the first).
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = env.safeParse(source);
+  const problems = parsed.success
+    ? crossFieldProblems(parsed.data)
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message} (got ${JSON.stringify(source[String(i.path[0])] ?? null)})`);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    environment: e.ENVIRONMENT,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      corsOrigins: e.CORS_ORIGINS,
+      publicBaseUrl: e.PUBLIC_BASE_URL,
+      maxWebhookBodyBytes: e.WEBHOOK_MAX_BODY_KB * 1024,
+    },
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiPort: e.TEMPORAL_UI_PORT },
+    elevenlabs: {
+      apiKey: e.ELEVENLABS_API_KEY,
+      apiBase: e.ELEVENLABS_API_BASE,
+      agentId: e.ELEVENLABS_AGENT_ID,
+      phoneNumberId: e.ELEVENLABS_PHONE_NUMBER_ID,
+      telephony: e.ELEVENLABS_TELEPHONY,
+      webhookSecret: e.ELEVENLABS_WEBHOOK_SECRET,
+      requestTimeoutMs: e.ELEVENLABS_REQUEST_TIMEOUT_MS,
+    },
+    greeting: { voiceId: e.GREETING_VOICE_ID, message: e.GREETING_MESSAGE, musicEnabled: e.GREETING_MUSIC_ENABLED, musicUrl: e.GREETING_MUSIC_URL },
+    call: {
+      defaultVoiceId: e.DEFAULT_VOICE_ID ?? e.GREETING_VOICE_ID,
+      transferMessage: e.TRANSFER_MESSAGE,
+      cloneMaxWaitSeconds: e.CLONE_MAX_WAIT_SECONDS,
+      autoTransitionEnabled: e.AUTO_TRANSITION_ENABLED,
+      maxCallDurationSeconds: e.MAX_CALL_DURATION_SECONDS,
+      callerIdSearchAttribute: e.CALLER_ID_SEARCH_ATTRIBUTE,
+      defaultCountry: e.DEFAULT_COUNTRY,
+    },
+    cache: {
+      ttlSeconds: e.CACHE_TTL,
+      cleanupIntervalSeconds: e.CACHE_CLEANUP_INTERVAL_SECONDS,
+      voiceSlotReserve: e.VOICE_SLOT_RESERVE,
+      callLogRetentionDays: e.CALL_LOG_RETENTION_DAYS,
+    },
+    clone: {
+      timeoutSeconds: e.VOICE_CLONE_TIMEOUT,
+      maxSizeBytes: Math.round(e.VOICE_CLONE_MAX_SIZE_MB * 1024 * 1024),
+      minDurationSeconds: e.VOICE_CLONE_MIN_DURATION,
+    },
+    storage: {
+      kind: e.VOICE_SAMPLE_STORAGE,
+      localPath: e.LOCAL_VOICE_SAMPLES_PATH,
+      s3: {
+        bucket: e.S3_BUCKET_NAME,
+        region: e.S3_REGION,
+        endpoint: e.S3_ENDPOINT_URL,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        prefix: e.S3_PREFIX,
+        accessKeyId: e.AWS_ACCESS_KEY_ID,
+        secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+      },
+    },
+    threecx: { webhookSecret: e.THREECX_WEBHOOK_SECRET, trustedIps: e.THREECX_TRUSTED_IPS, trustedProxies: e.TRUSTED_PROXIES },
+    adminApiToken: e.ADMIN_API_TOKEN,
+  };
+}
+
+/** Names of settings whose values must never be logged. */
+export const SECRET_SETTINGS = [
+  'ELEVENLABS_API_KEY',
+  'ELEVENLABS_WEBHOOK_SECRET',
+  'THREECX_WEBHOOK_SECRET',
+  'ADMIN_API_TOKEN',
+  'AWS_SECRET_ACCESS_KEY',
+  'DATABASE_URL',
+] as const;

@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { prepareDatabase, startApi, startWorker } from './bootstrap';
+import { loadConfig } from './config';
+import { startEmbeddedPostgres } from './dev/embedded-postgres';
+import { startEmbeddedTemporal } from './dev/embedded-temporal';
+import { sampleWebhookCurl } from './dev/sample-webhook';
+import { createLogger } from './logger';
+
+// `npm start`: the whole service in one process on embedded defaults. A Temporal dev server with
+// its Web UI unless TEMPORAL_ADDRESS is set, an embedded PostgreSQL (PGlite) unless DATABASE_URL is
+// set; state lives in .data/ and survives restarts. Ctrl-C stops everything.
+const DATA_DIR = path.resolve(__dirname, '..', '.data');
+const EMBEDDED_PG_PORT = 54329;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, { process: 'dev' });
+  const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'shutdown step failed'));
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  try {
+    let temporalAddress = config.temporal.address;
+    let uiUrl = 'your Temporal cluster’s Web UI';
+    if (!temporalAddress) {
+      const temporal = await startEmbeddedTemporal(path.join(DATA_DIR, 'temporal'), config.temporal.namespace, config.temporal.uiPort);
+      stops.push(temporal.stop);
+      temporalAddress = temporal.address;
+      uiUrl = temporal.uiUrl;
+    }
+    let databaseUrl = config.database.url;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres(path.join(DATA_DIR, 'pglite'), EMBEDDED_PG_PORT);
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+    }
+    const resolved = { databaseUrl, temporalAddress };
+    const prisma = await prepareDatabase(databaseUrl, log, config.database.url ? config.database.poolSize : 5);
+    stops.push(() => prisma.$disconnect());
+    const running = await startWorker(config, resolved, prisma, log);
+    stops.push(async () => {
+      running.worker.shutdown();
+      await running.done;
+    });
+    const api = await startApi(config, resolved, prisma, log);
+    stops.push(api.close);
+
+    console.log(
+      [
+        '',
+        'VoiceClone Pre-Call is running.',
+        `  API            ${api.url}`,
+        `  Temporal UI    ${uiUrl}  (namespace ${config.temporal.namespace})`,
+        `  Temporal       ${temporalAddress}${config.temporal.address ? '' : ' (embedded dev server, state in .data/temporal)'}`,
+        `  PostgreSQL     ${config.database.url ? 'DATABASE_URL' : `embedded PGlite on 127.0.0.1:${EMBEDDED_PG_PORT} (state in .data/pglite)`}`,
+        '',
+        'Send a test call:',
+        sampleWebhookCurl(api.url, config.threecx.webhookSecret),
+        '',
+        'Ctrl-C stops everything.',
+      ].join('\n'),
+    );
+  } catch (err) {
+    log.error({ err }, 'start-up failed');
+    await stopAll(1);
+  }
+}
+
+void main();

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+// The webhook body 3CX sends us (the seeds' shape). A Call Flow Designer app or a Call Control API
+// bridge posts it; the raw 3CX names (`ani`, `party_caller_id`, `did`, `callid`, ...) are accepted
+// too and mapped onto the seeds' names before validation.
+
+const ALIASES: Record<string, readonly string[]> = {
+  event_type: ['event', 'eventType', 'type'],
+  call_id: ['callid', 'callId', 'session.callid'],
+  caller_id: ['ani', 'party_caller_id', 'callerid', 'Callerid', 'session.ani'],
+  called_number: ['did', 'party_did', 'dnis', 'inbound_did', 'session.did'],
+};
+
+function applyAliases(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const out: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const [name, aliases] of Object.entries(ALIASES)) {
+    if (out[name] !== undefined) continue;
+    const alias = aliases.find((a) => out[a] !== undefined);
+    if (alias) out[name] = out[alias];
+  }
+  return out;
+}
+
+const callId = z
+  .union([z.string(), z.number().int().nonnegative()])
+  .transform((v) => String(v).trim())
+  .pipe(z.string().min(1, 'must not be empty').max(128).regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -'));
+
+const direction = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((v) => (v === 'inbound' ? 'in' : v === 'outbound' ? 'out' : v))
+  .pipe(z.enum(['in', 'out']))
+  .transform((v) => (v === 'in' ? ('In' as const) : ('Out' as const)));
+
+export const threeCxEventSchema = z.preprocess(
+  applyAliases,
+  z.object({
+    event_type: z.enum(['IncomingCall', 'CallStateChanged', 'CallEnded']),
+    call_id: callId,
+    caller_id: z.string().max(64).default(''),
+    called_number: z.string().trim().max(64).default(''),
+    timestamp: z.iso.datetime({ offset: true }),
+    direction: direction.default('In'),
+    duration: z.number().int().nonnegative().max(7 * 86_400).optional(),
+    recording_url: z.url().max(2048).optional(),
+    state: z.string().trim().max(64).optional(),
+    pbx: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9]([a-z0-9.-]{0,126}[a-z0-9])?$/, 'must be a host name such as acme.3cx.eu')
+      .optional(),
+  }),
+);
+
+export type ThreeCxEvent = z.infer<typeof threeCxEventSchema>;
+
+/** Namespace for call ids when the PBX does not name itself. */
+export const DEFAULT_PBX = 'default';

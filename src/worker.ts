@@ -1,0 +1,22 @@
+import { prepareDatabase, requireExternal, startWorker } from './bootstrap';
+import { loadConfig } from './config';
+import { createLogger } from './logger';
+
+// Production worker: `node dist/worker.js`. Temporal's runtime stops it gracefully on SIGINT/SIGTERM.
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, { process: 'worker' });
+  const resolved = requireExternal(config, 'The worker');
+  const prisma = await prepareDatabase(resolved.databaseUrl, log, config.database.poolSize);
+  try {
+    const { done } = await startWorker(config, resolved, prisma, log);
+    await done;
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
