@@ -45,7 +45,7 @@ export async function startWorker(config: Config, resolved: Resolved, prisma: Pr
 export interface RunningApi {
   server: Server;
   url: string;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export async function startApi(config: Config, resolved: Resolved, prisma: PrismaClient, log: Logger): Promise<RunningApi> {

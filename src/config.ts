@@ -138,6 +138,9 @@ const env = z.object({
 
 type Env = z.infer<typeof env>;
 
+/** Every environment variable the service reads. */
+export const CONFIG_KEYS = Object.keys(env.shape) as (keyof Env)[];
+
 export interface Config {
   environment: Env['ENVIRONMENT'];
   http: { host: string; port: number; corsOrigins: string[]; publicBaseUrl: string | undefined; maxWebhookBodyBytes: number };

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/prisma';
+import type { Prisma } from '../generated/prisma/client';
 import type { CallInput, CallLogStatus } from '../contracts/call';
 
 export interface FinalizeCallLogInput {
@@ -50,7 +51,7 @@ export function callLogActivities({ prisma }: { prisma: PrismaClient }) {
             durationSeconds: input.durationSeconds,
             transcript: input.transcript,
             clonedVoiceId: input.clonedVoiceId,
-            metadata: { ...previous, ...input.metadata } as object,
+            metadata: { ...previous, ...input.metadata } as Prisma.InputJsonObject,
           },
         });
       });

@@ -14,6 +14,6 @@ export async function migrateDatabase(databaseUrl: string): Promise<string[]> {
     });
     return appliedMigrationNames;
   } finally {
-    session.close();
+    await session.close();
   }
 }

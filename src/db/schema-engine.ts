@@ -1,6 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type * as Wasm from '@prisma/schema-engine-wasm';
 
@@ -39,7 +40,7 @@ async function loadWasm(): Promise<WasmModule> {
 export interface SchemaEngineSession {
   engine: Wasm.SchemaEngine;
   schema: Wasm.SchemaContainer;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export async function openSchemaEngine(databaseUrl: string): Promise<SchemaEngineSession> {
@@ -47,9 +48,18 @@ export async function openSchemaEngine(databaseUrl: string): Promise<SchemaEngin
   const wasm = await wasmModule;
   const content = await readFile(SCHEMA_PATH, 'utf8');
   const schema = { path: SCHEMA_PATH, content };
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
+  // Our own pool, so closing the session really closes its connections (the engine does not).
+  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
   const engine = await wasm.SchemaEngine.new({ datamodels: [[SCHEMA_PATH, content]] }, () => undefined, adapter);
-  return { engine, schema, close: () => engine.free() };
+  return {
+    engine,
+    schema,
+    close: async () => {
+      engine.free();
+      await pool.end();
+    },
+  };
 }
 
 export async function readMigrationList(dir = MIGRATIONS_DIR): Promise<Wasm.MigrationList> {
@@ -79,3 +89,24 @@ export async function readMigrationList(dir = MIGRATIONS_DIR): Promise<Wasm.Migr
 }
 
 export const NO_FILTERS: Wasm.SchemaFilter = { externalTables: [], externalEnums: [] };
+
+/**
+ * The SQL that creates, from nothing, exactly the database `schema.prisma` declares, as Prisma's
+ * engine writes it. Needs no database; `content` replaces the schema file's text when given.
+ */
+export async function schemaToSql(databaseUrl: string, content?: string): Promise<string> {
+  const session = await openSchemaEngine(databaseUrl);
+  try {
+    const files = [{ path: SCHEMA_PATH, content: content ?? session.schema.content }];
+    const { stdout } = await session.engine.diff({
+      from: { tag: 'empty' },
+      to: { tag: 'schemaDatamodel', files },
+      script: true,
+      exitCode: null,
+      filters: NO_FILTERS,
+    });
+    return stdout ?? '';
+  } finally {
+    await session.close();
+  }
+}

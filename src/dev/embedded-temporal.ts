@@ -7,7 +7,7 @@ import { INSTALL_HINT, resolveTemporalBinary } from '../temporal/binaries';
 export interface EmbeddedTemporal {
   address: string;
   uiUrl: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**
@@ -33,6 +33,6 @@ export async function startEmbeddedTemporal(dataDir: string, namespace: string, 
     });
     return { address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, stop: () => env.teardown() };
   } catch (err) {
-    throw new Error(`Could not start the embedded Temporal dev server (${(err as Error).message}). ${INSTALL_HINT}`);
+    throw new Error(`Could not start the embedded Temporal dev server (${(err as Error).message}). ${INSTALL_HINT}`, { cause: err });
   }
 }

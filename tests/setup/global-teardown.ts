@@ -1,1 +1,6 @@
-export default function globalTeardown(): void {}
+import { dropDatabase } from '../support/db';
+import { TEMPLATE_DATABASE } from '../support/env';
+
+export default async function globalTeardown(): Promise<void> {
+  await dropDatabase(TEMPLATE_DATABASE);
+}

@@ -41,7 +41,8 @@ export interface ValidatedVoiceSample {
   durationSeconds: number;
 }
 
-type Detection = { format: VoiceSampleFormat } | { unsupported: string } | { truncated: string };
+/** `unsupported` and `truncated` describe what was found, for the rejection message. */
+export type FormatDetection = { format: VoiceSampleFormat } | { unsupported: string } | { truncated: string };
 
 const ascii = (bytes: Buffer, start: number, end: number): string =>
   bytes.length >= end ? bytes.toString('latin1', start, end) : '';
@@ -78,7 +79,7 @@ function readVint(bytes: Buffer, offset: number, marker: boolean): { value: numb
 
 const EBML_DOCTYPE_ID = 0x4282;
 
-function detectEbml(bytes: Buffer): Detection {
+function detectEbml(bytes: Buffer): FormatDetection {
   const headerSize = readVint(bytes, 4, false);
   if (!headerSize) return { truncated: 'EBML header is cut off' };
   const end = 4 + headerSize.length + headerSize.value;
@@ -104,7 +105,7 @@ function detectEbml(bytes: Buffer): Detection {
 // which then has to find an audio track.
 const IMAGE_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1', 'avif', 'avis', 'crx ', 'jp2 ', 'jpx ']);
 
-function detectIsoBmff(bytes: Buffer): Detection {
+function detectIsoBmff(bytes: Buffer): FormatDetection {
   const major = ascii(bytes, 8, 12);
   if (!major) return { truncated: 'ftyp box is cut off' };
   return IMAGE_BRANDS.has(major) ? { unsupported: `ISO-BMFF image (brand '${major.trim()}')` } : { format: 'm4a' };
@@ -119,7 +120,7 @@ function id3v2Size(bytes: Buffer): number | undefined {
   return 10 + size + (hasFooter ? 10 : 0);
 }
 
-function detectAfterId3(bytes: Buffer): Detection {
+function detectAfterId3(bytes: Buffer): FormatDetection {
   let pos = 0;
   // Some taggers write more than one ID3v2 tag in a row.
   while (ascii(bytes, pos, pos + 3) === 'ID3') {
@@ -162,7 +163,7 @@ function describeUnknown(bytes: Buffer): string {
 }
 
 /** Identifies the container from its leading bytes; the file name and declared content type play no part. */
-export function detectVoiceSampleFormat(bytes: Buffer): Detection {
+export function detectVoiceSampleFormat(bytes: Buffer): FormatDetection {
   if (ascii(bytes, 0, 4) === 'RIFF') {
     const form = ascii(bytes, 8, 12);
     if (!form) return { truncated: 'RIFF header is cut off' };

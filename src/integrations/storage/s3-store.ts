@@ -3,6 +3,7 @@ import { safeRelativeSegments } from './keys';
 import { voiceSampleTooLargeError } from './audio-validation';
 import {
   isAbortError,
+  isStorageError,
   StoragePathRefusedError,
   StorageRequestError,
   StorageUnavailableError,
@@ -94,11 +95,14 @@ interface SdkErrorShape {
 
 /** Turns an SDK / network failure into one of the storage errors; unrelated errors pass through. */
 function toStorageError(err: unknown, operation: string, url: string): unknown {
-  if (typeof err !== 'object' || err === null) return err;
+  if (typeof err !== 'object' || err === null || isStorageError(err)) return err;
   const e = err as SdkErrorShape;
   const status = e.$metadata?.httpStatusCode;
-  const code = e.Code ?? e.code ?? e.name;
+  const code = e.Code ?? e.code ?? (e.name !== 'Error' ? e.name : undefined);
   const what = `S3 ${operation} ${url} failed${status ? ` with HTTP ${status}` : ''}${code ? ` (${code})` : ''}`;
+  if (code === 'CredentialsProviderError') {
+    return new StorageRequestError(`${what}: no S3 credentials could be loaded`, { code, cause: err });
+  }
   if ((code && NOT_FOUND_CODES.has(code)) || status === 404) {
     return new VoiceSampleNotFoundError(url, code ?? 'HTTP 404', { cause: err });
   }
@@ -108,8 +112,10 @@ function toStorageError(err: unknown, operation: string, url: string): unknown {
   if (status !== undefined && status >= 400) {
     return new StorageRequestError(what, { code, statusCode: status, cause: err });
   }
-  // An SDK error without an HTTP status never got a response: a network-level failure.
-  if (e.$metadata !== undefined || (err instanceof Error && /socket|network|connect/i.test(err.message))) {
+  // The SDK attaches $metadata to every error it rethrows; without an HTTP status there was no
+  // response at all (refused, reset, timed out). Under Jest the errno code can be lost, because the
+  // SDK re-wraps errors from another realm, so the code alone is not enough to decide.
+  if (e.$metadata !== undefined) {
     return new StorageUnavailableError(`${what}: ${e.message ?? 'no response'}`, { code, cause: err });
   }
   return err;

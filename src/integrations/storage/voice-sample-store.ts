@@ -26,6 +26,7 @@ export interface UploadInput {
   /** Relative key such as `callers/123/sample.mp3`; no `.`/`..` segments, no leading `/` needed. */
   key: string;
   bytes: Buffer;
+  /** Stored as the object's Content-Type on S3; the local store keeps only the bytes. */
   contentType?: string;
 }
 

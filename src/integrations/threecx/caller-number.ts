@@ -14,10 +14,12 @@ export function normalizeCallerNumber(raw: string, defaultCountry: string): Call
   const trimmed = raw.trim();
   if (WITHHELD.test(trimmed)) return { raw, e164: null, kind: 'withheld' };
   if (INTERNAL.test(trimmed)) return { raw, e164: null, kind: 'internal' };
-  // Carriers also send E.164 without its plus (`4930123456`) and international `00` prefixes.
-  const candidates = [trimmed];
+  // Carriers also send E.164 without its plus (`4930123456`) and international `00` prefixes. A
+  // long digit string without a trunk `0` reads as E.164 first: national numbers carry the `0`.
+  const candidates: string[] = [];
   if (/^00\d{6,}$/.test(trimmed)) candidates.push(`+${trimmed.slice(2)}`);
   if (/^[1-9]\d{9,14}$/.test(trimmed)) candidates.push(`+${trimmed}`);
+  candidates.push(trimmed);
   for (const candidate of candidates) {
     const parsed = parsePhoneNumberFromString(candidate, defaultCountry as CountryCode);
     if (parsed?.isValid()) return { raw, e164: parsed.number, kind: 'external' };

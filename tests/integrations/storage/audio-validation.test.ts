@@ -135,9 +135,9 @@ describe('validateVoiceSample: rejections', () => {
 
   describe('truncated or corrupt headers are unreadable', () => {
     it.each([
-      ['WAV cut inside the RIFF header', async () => makeWav(4).subarray(0, 10)],
-      ['WAV cut inside the fmt chunk', async () => makeWav(4).subarray(0, 24)],
-      ['WAV with a zeroed fmt chunk', async () => Buffer.concat([makeWav(4).subarray(0, 20), Buffer.alloc(16), makeWav(4).subarray(36)])],
+      ['WAV cut inside the RIFF header', () => Promise.resolve(makeWav(4).subarray(0, 10))],
+      ['WAV cut inside the fmt chunk', () => Promise.resolve(makeWav(4).subarray(0, 24))],
+      ['WAV with a zeroed fmt chunk', () => Promise.resolve(Buffer.concat([makeWav(4).subarray(0, 20), Buffer.alloc(16), makeWav(4).subarray(36)]))],
       ['FLAC cut inside STREAMINFO', async () => (await readFixture('sample-4s.flac')).subarray(0, 20)],
       ['M4A with only its ftyp box', async () => (await readFixture('sample-4s.m4a')).subarray(0, 32)],
       ['WebM cut inside the EBML header', async () => (await readFixture('sample-4s.webm')).subarray(0, 12)],

@@ -91,11 +91,14 @@ describe('S3VoiceSampleStore against s3rver', () => {
     expect(err).toMatchObject({ reason: 'too_large', limit: 1000, measured: wav.length });
   });
 
+  // s3rver does not verify SigV4 signatures, but it does reject unknown access keys.
   it('maps bad credentials to a non-retryable StorageRequestError', async () => {
-    const wrong = makeStore({ accessKeyId: 'S3RVER', secretAccessKey: 'wrong-secret' });
-    const err = await wrong.upload({ key: 'x.wav', bytes: Buffer.from('x') }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StorageRequestError);
-    expect(err).toMatchObject({ retryable: false, statusCode: 403 });
+    const wrong = makeStore({ accessKeyId: 'UNKNOWN-KEY', secretAccessKey: 'wrong-secret' });
+    for (const op of [() => wrong.upload({ key: 'x.wav', bytes: Buffer.from('x') }), () => wrong.download(`s3://${BUCKET}/x.wav`)]) {
+      const err = await op().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageRequestError);
+      expect(err).toMatchObject({ name: 'StorageRequestError', retryable: false, statusCode: 403, code: 'InvalidAccessKeyId' });
+    }
   });
 
   it('refuses malformed URLs and traversal in keys before any request', async () => {
@@ -119,8 +122,8 @@ describe('S3VoiceSampleStore against s3rver', () => {
     const s = makeStore({ endpoint: doomed.endpoint });
     const url = await s.upload({ key: 'a.wav', bytes: makeWav(0.1) });
     await doomed.stop();
-    for (const op of [s.download(url), s.upload({ key: 'b.wav', bytes: Buffer.from('x') }), s.delete(url)]) {
-      const err = await op.catch((e: unknown) => e);
+    for (const op of [() => s.download(url), () => s.upload({ key: 'b.wav', bytes: Buffer.from('x') }), () => s.delete(url)]) {
+      const err = await op().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StorageUnavailableError);
       expect(err).toMatchObject({ name: 'StorageUnavailableError', retryable: true });
     }

@@ -1,0 +1,44 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
+import { INSTALL_HINT, resolveTemporalBinary } from '../../src/temporal/binaries';
+
+/**
+ * A real Temporal server for a test file: the cluster at TEMPORAL_ADDRESS if set, otherwise a dev
+ * server started through the SDK from the project's binary (PATH or .tools/, see
+ * `npm run temporal:install`), with the custom search attributes registered. Never skipped: if no
+ * server can be had the suite fails with instructions.
+ */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier suite in this process.
+  }
+}
+
+export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  if (process.env.TEMPORAL_ADDRESS) {
+    return TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEMPORAL_ADDRESS });
+  }
+  const executable = resolveTemporalBinary('temporal');
+  try {
+    return await TestWorkflowEnvironment.createLocal({
+      server: { executable, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
+    });
+  } catch (err) {
+    throw new Error(`No Temporal server for the tests: ${(err as Error).message}. ${INSTALL_HINT}`, { cause: err });
+  }
+}
+
+/** The time-skipping test server (Java), for workflows whose timers are minutes or hours long. */
+export async function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const executable = resolveTemporalBinary('temporal-test-server');
+  try {
+    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  } catch (err) {
+    throw new Error(`No Temporal time-skipping test server: ${(err as Error).message}. ${INSTALL_HINT}`, { cause: err });
+  }
+}
