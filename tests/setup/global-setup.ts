@@ -3,7 +3,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrateDatabase } from '../../src/db/migrate';
 import { INSTALL_HINT, resolveTemporalBinary } from '../../src/temporal/binaries';
 import { createDatabase } from '../support/db';
-import { TEMPLATE_DATABASE, TEST_DATA_DIR, TEST_ADMIN_DATABASE_URL, WORKFLOW_BUNDLE_PATH } from '../support/env';
+import { templateDatabase, TEST_DATA_DIR, TEST_ADMIN_DATABASE_URL, workflowBundlePath } from '../support/env';
 
 // Once per run: a migrated template database every test file copies, and the workflow bundle every
 // test worker loads (bundling once keeps each suite fast).
@@ -13,14 +13,14 @@ export default async function globalSetup(): Promise<void> {
   }
   let templateUrl: string;
   try {
-    templateUrl = await createDatabase(TEMPLATE_DATABASE);
+    templateUrl = await createDatabase(templateDatabase());
   } catch (err) {
     throw new Error(`PostgreSQL is not reachable at ${TEST_ADMIN_DATABASE_URL} (${(err as Error).message}). Start it, or set TEST_DATABASE_URL.`, { cause: err });
   }
   await migrateDatabase(templateUrl);
   mkdirSync(TEST_DATA_DIR, { recursive: true });
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
-  writeFileSync(WORKFLOW_BUNDLE_PATH, code);
+  writeFileSync(workflowBundlePath(), code);
 }
 
 const noop = () => undefined;

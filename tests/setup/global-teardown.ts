@@ -1,6 +1,8 @@
+import { rmSync } from 'node:fs';
 import { dropDatabase } from '../support/db';
-import { TEMPLATE_DATABASE } from '../support/env';
+import { templateDatabase, workflowBundlePath } from '../support/env';
 
 export default async function globalTeardown(): Promise<void> {
-  await dropDatabase(TEMPLATE_DATABASE);
+  await dropDatabase(templateDatabase());
+  rmSync(workflowBundlePath(), { force: true });
 }

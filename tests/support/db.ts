@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { createPrismaClient, type PrismaClient } from '../../src/db/prisma';
-import { databaseUrl, TEMPLATE_DATABASE, TEST_ADMIN_DATABASE_URL } from './env';
+import { databaseUrl, templateDatabase, TEST_ADMIN_DATABASE_URL } from './env';
 
 export async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: TEST_ADMIN_DATABASE_URL });
@@ -35,7 +35,7 @@ export interface TestDatabase {
 /** A fresh database with every migration applied (copied from the template global setup migrated). */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `voiceclone_test_${randomBytes(4).toString('hex')}`;
-  const url = await createDatabase(name, TEMPLATE_DATABASE);
+  const url = await createDatabase(name, templateDatabase());
   const prisma = createPrismaClient(url, 5);
   return {
     name,

@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createCallWorker } from '../../src/temporal/worker';
 import { createTestDatabase, type TestDatabase } from './db';
-import { WORKFLOW_BUNDLE_PATH } from './env';
+import { workflowBundlePath } from './env';
 import { startTestTemporal } from './temporal';
 
 export const TEST_3CX_SECRET = 'test-3cx-secret';
@@ -52,7 +52,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
       namespace: env.namespace ?? 'default',
       taskQueue,
       activities: createActivities({ prisma: db.prisma }),
-      workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+      workflowBundle: { codePath: workflowBundlePath() },
     });
     running = worker.run();
   };

@@ -1,0 +1,102 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { VoiceSample } from '../../../src/integrations/elevenlabs/voice-clone-form';
+
+/** A short, valid 16-bit mono PCM WAV (a sine tone), so uploads carry real audio bytes. */
+export function makeWavSample(fileName = 'sample.wav', durationMs = 200, sampleRate = 8000): VoiceSample {
+  const samples = Math.floor((sampleRate * durationMs) / 1000);
+  const data = Buffer.alloc(44 + samples * 2);
+  data.write('RIFF', 0, 'ascii');
+  data.writeUInt32LE(36 + samples * 2, 4);
+  data.write('WAVE', 8, 'ascii');
+  data.write('fmt ', 12, 'ascii');
+  data.writeUInt32LE(16, 16);
+  data.writeUInt16LE(1, 20);
+  data.writeUInt16LE(1, 22);
+  data.writeUInt32LE(sampleRate, 24);
+  data.writeUInt32LE(sampleRate * 2, 28);
+  data.writeUInt16LE(2, 32);
+  data.writeUInt16LE(16, 34);
+  data.write('data', 36, 'ascii');
+  data.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / sampleRate) * 8000), 44 + i * 2);
+  return { data, fileName, contentType: 'audio/wav' };
+}
+
+export interface ReceivedWebhook {
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer;
+  receivedAt: number;
+  status: number;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  received: ReceivedWebhook[];
+  /** Status codes to answer with, in order; 200 once exhausted. */
+  respondWith(statuses: number[]): void;
+  waitFor(count: number, timeoutMs?: number): Promise<ReceivedWebhook[]>;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const received: ReceivedWebhook[] = [];
+  let queue: number[] = [];
+  const waiters: (() => void)[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const status = queue.shift() ?? 200;
+      received.push({ headers: req.headers, rawBody: Buffer.concat(chunks), receivedAt: Date.now(), status });
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 200 ? 'ok' : 'fail');
+      waiters.splice(0).forEach((w) => w());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks/elevenlabs`,
+    received,
+    respondWith: (statuses) => {
+      queue = [...statuses];
+    },
+    waitFor: (count, timeoutMs = 5_000) =>
+      new Promise((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error(`expected ${count} webhooks, got ${received.length}`)), timeoutMs);
+        const check = (): void => {
+          if (received.length >= count) {
+            clearTimeout(deadline);
+            resolve(received.slice(0, count));
+          } else waiters.push(check);
+        };
+        check();
+      }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A loopback port with nothing listening (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function expectRejection<E extends Error>(promise: Promise<unknown>, ctor: abstract new (...args: never[]) => E): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ctor) return error;
+    throw new Error(`expected ${ctor.name}, got ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
+  }
+  throw new Error(`expected ${ctor.name}, but the promise resolved`);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
