@@ -77,6 +77,10 @@ const env = z.object({
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('voiceclone-precall'),
   TEMPORAL_UI_PORT: int(0, 65535).default(8233),
 
+  DATA_DIR: z.string().trim().min(1).default('./.data'),
+  EMBEDDED_TEMPORAL_PORT: int(1, 65535).default(7233),
+  EMBEDDED_POSTGRES_PORT: int(1, 65535).default(54329),
+
   ELEVENLABS_API_KEY: optionalString,
   ELEVENLABS_API_BASE: apiBase.default('https://api.elevenlabs.io'),
   ELEVENLABS_AGENT_ID: optionalString,
@@ -147,6 +151,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   database: { url: string | undefined; poolSize: number };
   temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number };
+  /** `npm start` only: where embedded parts keep their state and listen. */
+  embedded: { dataDir: string; temporalPort: number; postgresPort: number };
   elevenlabs: {
     /** Unset: the local sandbox stands in for ElevenLabs (never in production). */
     apiKey: string | undefined;
@@ -241,6 +247,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiPort: e.TEMPORAL_UI_PORT },
+    embedded: { dataDir: e.DATA_DIR, temporalPort: e.EMBEDDED_TEMPORAL_PORT, postgresPort: e.EMBEDDED_POSTGRES_PORT },
     elevenlabs: {
       apiKey: e.ELEVENLABS_API_KEY,
       apiBase: e.ELEVENLABS_API_BASE,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { prepareDatabase, startApi, startWorker } from './bootstrap';
 import { loadConfig } from './config';
 import { startEmbeddedPostgres } from './dev/embedded-postgres';
@@ -9,12 +10,14 @@ import { createLogger } from './logger';
 // `npm start`: the whole service in one process on embedded defaults. A Temporal dev server with
 // its Web UI unless TEMPORAL_ADDRESS is set, an embedded PostgreSQL (PGlite) unless DATABASE_URL is
 // set; state lives in .data/ and survives restarts. Ctrl-C stops everything.
-const DATA_DIR = path.resolve(__dirname, '..', '.data');
-const EMBEDDED_PG_PORT = 54329;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Keep the console for our banner: the SDK's own INFO lines (bundling, worker state) are noise here.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const log = createLogger(config.logLevel, { process: 'dev' });
+  const dataDir = path.resolve(config.embedded.dataDir);
+  const pgPort = config.embedded.postgresPort;
   const stops: (() => Promise<void>)[] = [];
   let stopping = false;
   const stopAll = async (code: number) => {
@@ -30,14 +33,14 @@ async function main(): Promise<void> {
     let temporalAddress = config.temporal.address;
     let uiUrl = 'your Temporal cluster’s Web UI';
     if (!temporalAddress) {
-      const temporal = await startEmbeddedTemporal(path.join(DATA_DIR, 'temporal'), config.temporal.namespace, config.temporal.uiPort);
+      const temporal = await startEmbeddedTemporal(path.join(dataDir, 'temporal'), config.temporal.namespace, config.temporal.uiPort, config.embedded.temporalPort);
       stops.push(temporal.stop);
       temporalAddress = temporal.address;
       uiUrl = temporal.uiUrl;
     }
     let databaseUrl = config.database.url;
     if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres(path.join(DATA_DIR, 'pglite'), EMBEDDED_PG_PORT);
+      const pg = await startEmbeddedPostgres(path.join(dataDir, 'pglite'), pgPort);
       stops.push(pg.stop);
       databaseUrl = pg.url;
     }
@@ -58,8 +61,8 @@ async function main(): Promise<void> {
         'VoiceClone Pre-Call is running.',
         `  API            ${api.url}`,
         `  Temporal UI    ${uiUrl}  (namespace ${config.temporal.namespace})`,
-        `  Temporal       ${temporalAddress}${config.temporal.address ? '' : ' (embedded dev server, state in .data/temporal)'}`,
-        `  PostgreSQL     ${config.database.url ? 'DATABASE_URL' : `embedded PGlite on 127.0.0.1:${EMBEDDED_PG_PORT} (state in .data/pglite)`}`,
+        `  Temporal       ${temporalAddress}${config.temporal.address ? '' : ` (embedded dev server, state in ${path.join(dataDir, 'temporal')})`}`,
+        `  PostgreSQL     ${config.database.url ? 'DATABASE_URL' : `embedded PGlite on 127.0.0.1:${pgPort} (state in ${path.join(dataDir, 'pglite')})`}`,
         '',
         'Send a test call:',
         sampleWebhookCurl(api.url, config.threecx.webhookSecret),

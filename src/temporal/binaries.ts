@@ -15,8 +15,8 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function findOnPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+function findOnPath(binary: string, searchPath: string): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
     if (dir && isExecutable(path.join(dir, binary))) return path.join(dir, binary);
   }
   return undefined;
@@ -28,8 +28,11 @@ function findOnPath(binary: string): string | undefined {
  * internet). `temporal` is the CLI (dev server + Web UI); `temporal-test-server` the time-skipping
  * server.
  */
-export function resolveTemporalBinary(binary: 'temporal' | 'temporal-test-server'): ServerExecutable {
-  const found = findOnPath(binary) ?? [path.join(TOOLS_BIN_DIR, binary)].find(isExecutable);
+export function resolveTemporalBinary(
+  binary: 'temporal' | 'temporal-test-server',
+  { searchPath = process.env.PATH ?? '', toolsDir = TOOLS_BIN_DIR }: { searchPath?: string; toolsDir?: string } = {},
+): ServerExecutable {
+  const found = findOnPath(binary, searchPath) ?? [path.join(toolsDir, binary)].find(isExecutable);
   return found ? { type: 'existing-path', path: found } : { type: 'cached-download' };
 }
 

@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
-import { INSTALL_HINT, resolveTemporalBinary } from '../../src/temporal/binaries';
+import { INSTALL_HINT, resolveTemporalBinary, type ServerExecutable } from '../../src/temporal/binaries';
 
 /**
  * A real Temporal server for a test file: the cluster at TEMPORAL_ADDRESS if set, otherwise a dev
@@ -17,12 +17,11 @@ function quietRuntime(): void {
   }
 }
 
-export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
+export async function startTestTemporal(executable: ServerExecutable = resolveTemporalBinary('temporal')): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   if (process.env.TEMPORAL_ADDRESS) {
     return TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEMPORAL_ADDRESS });
   }
-  const executable = resolveTemporalBinary('temporal');
   try {
     return await TestWorkflowEnvironment.createLocal({
       server: { executable, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
