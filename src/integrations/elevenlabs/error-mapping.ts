@@ -25,6 +25,7 @@ export function parseRetryAfterMs(value: HeaderValue, nowMs: number = Date.now()
   const trimmed = raw.trim();
   if (trimmed === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  if (!/[A-Za-z]/.test(trimmed)) return undefined;
   const dateMs = Date.parse(trimmed);
   if (Number.isNaN(dateMs)) return undefined;
   return Math.max(0, dateMs - nowMs);

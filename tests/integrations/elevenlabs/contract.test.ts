@@ -41,7 +41,7 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
       cloneLatencyMs: 5,
       apiLatencyMs: 0,
       outboundCallLatencyMs: 5,
-      ringDurationMs: 100,
+      ringDurationMs: 300,
       callDurationMs: 40,
       analysisDurationMs: 20,
       voiceLimit: 3,
@@ -254,7 +254,7 @@ async function exerciseEverything(client: ElevenLabsClient, sandbox: ElevenLabsS
   const twilio = await client.placeOutboundCall(callParams({ telephony: 'twilio', userId: 'call_contract_2' }));
   await client.placeOutboundCall(callParams({ voiceId: undefined, firstMessage: undefined, userId: 'call_plain' }));
   const failed = await client.placeOutboundCall(callParams({ telephony: 'twilio', firstMessage: undefined, toNumber: '+4930999000', userId: 'call_busy' }));
-  await sleep(250);
+  await sleep(450);
   await client.getConversation(sip.conversationId ?? '');
   await client.getConversation(twilio.conversationId ?? '');
   await client.getConversation(failed.conversationId ?? '');

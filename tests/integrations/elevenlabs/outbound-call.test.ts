@@ -83,6 +83,7 @@ describe('placeOutboundCall against the sandbox', () => {
   });
   afterEach(() => {
     sandbox.reset();
+    sandbox.configure({ outboundCallLatencyMs: 15, ringDurationMs: 20, callDurationMs: 60, analysisDurationMs: 20 });
     receiver.received.length = 0;
     receiver.respondWith([]);
   });
@@ -113,7 +114,7 @@ describe('placeOutboundCall against the sandbox', () => {
   });
 
   it('conversation progresses initiated → in-progress → done and a signed post_call_transcription arrives', async () => {
-    sandbox.configure({ ringDurationMs: 60, callDurationMs: 150, analysisDurationMs: 60 });
+    sandbox.configure({ ringDurationMs: 150, callDurationMs: 150, analysisDurationMs: 60 });
     const { conversationId } = await client.placeOutboundCall(params());
     const seen = new Set<string>();
     let conversation = await client.getConversation(conversationId ?? '');
@@ -247,7 +248,6 @@ describe('placeOutboundCall against the sandbox', () => {
       controller.abort();
       const error = await expectRejection(pending, ElevenLabsOutcomeUnknownError);
       expect(error.reason).toBe('aborted');
-      sandbox.configure({ outboundCallLatencyMs: 15 });
     });
   });
 

@@ -93,6 +93,8 @@ export interface SandboxRequestRecord {
   endpoint: SandboxEndpoint | 'control' | 'unknown';
   /** Epoch milliseconds with sub-millisecond precision (performance.timeOrigin + performance.now()). */
   receivedAt: number;
+  /** Client socket port: equal values mean a reused keep-alive connection. */
+  remotePort: number | undefined;
   apiKeyValid: boolean;
   contentType: string | undefined;
   bodyBytes: number;
