@@ -1,19 +1,31 @@
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
+import type { AgentSettings } from './activities/agent-call';
 import { createApp } from './api/app';
 import type { Config } from './config';
 import { migrateDatabase } from './db/migrate';
 import { createPrismaClient, type PrismaClient } from './db/prisma';
+import { ElevenLabsClient } from './integrations/elevenlabs/client';
+import { createVoiceSampleStore, type RoutingVoiceSampleStore } from './integrations/storage/create-store';
 import type { Logger } from './logger';
 import { connectTemporalClient } from './temporal/connection';
 import { createCallWorker } from './temporal/worker';
 
 // Start-up pieces shared by the production entry points (worker.ts, server.ts) and `npm start`.
 
+/** Where ElevenLabs (or the sandbox standing in for it) is. */
+export interface ElevenLabsTarget extends AgentSettings {
+  baseUrl: string;
+  apiKey: string;
+}
+
 export interface Resolved {
   databaseUrl: string;
   temporalAddress: string;
+  elevenlabs: ElevenLabsTarget;
 }
 
 export async function prepareDatabase(databaseUrl: string, log: Logger, poolSize: number): Promise<PrismaClient> {
@@ -22,29 +34,75 @@ export async function prepareDatabase(databaseUrl: string, log: Logger, poolSize
   return createPrismaClient(databaseUrl, poolSize);
 }
 
+export function createElevenLabsClient(config: Config, target: ElevenLabsTarget): ElevenLabsClient {
+  return new ElevenLabsClient({
+    baseUrl: target.baseUrl,
+    apiKey: target.apiKey,
+    requestTimeoutMs: config.elevenlabs.requestTimeoutMs,
+    cloneTimeoutMs: config.clone.timeoutSeconds * 1000,
+  });
+}
+
+export function createStorage(config: Config): RoutingVoiceSampleStore {
+  const { storage } = config;
+  mkdirSync(storage.localPath, { recursive: true });
+  return createVoiceSampleStore({
+    kind: storage.kind,
+    localPath: storage.localPath,
+    ...(storage.s3.bucket
+      ? {
+          s3: {
+            bucket: storage.s3.bucket,
+            region: storage.s3.region,
+            prefix: storage.s3.prefix,
+            forcePathStyle: storage.s3.forcePathStyle,
+            ...(storage.s3.endpoint ? { endpoint: storage.s3.endpoint } : {}),
+            ...(storage.s3.accessKeyId && storage.s3.secretAccessKey
+              ? { accessKeyId: storage.s3.accessKeyId, secretAccessKey: storage.s3.secretAccessKey }
+              : {}),
+          },
+        }
+      : {}),
+  });
+}
+
 export interface RunningWorker {
   worker: Worker;
   /** Resolves when the worker has shut down (after `shutdown()` or a signal). */
   done: Promise<void>;
-  connection: NativeConnection;
 }
 
 export async function startWorker(config: Config, resolved: Resolved, prisma: PrismaClient, log: Logger): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: resolved.temporalAddress });
+  const temporal = await connectTemporalClient({ address: resolved.temporalAddress, namespace: config.temporal.namespace });
+  const elevenlabs = createElevenLabsClient(config, resolved.elevenlabs);
   const worker = await createCallWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ prisma }),
+    activities: createActivities({
+      prisma,
+      elevenlabs,
+      storage: createStorage(config),
+      temporal,
+      taskQueue: config.temporal.taskQueue,
+      agent: resolved.elevenlabs,
+      sampleLimits: { maxSizeBytes: config.clone.maxSizeBytes, minDurationSeconds: config.clone.minDurationSeconds },
+    }),
   });
-  const done = worker.run().finally(() => connection.close());
-  log.info({ taskQueue: config.temporal.taskQueue, address: resolved.temporalAddress }, 'worker polling');
-  return { worker, done, connection };
+  const done = worker.run().finally(async () => {
+    await elevenlabs.close();
+    await temporal.connection.close();
+    await connection.close();
+  });
+  log.info({ taskQueue: config.temporal.taskQueue, address: resolved.temporalAddress, elevenlabs: resolved.elevenlabs.baseUrl }, 'worker polling');
+  return { worker, done };
 }
 
 export interface RunningApi {
   server: Server;
   url: string;
+  temporal: Client;
   close: () => Promise<void>;
 }
 
@@ -62,6 +120,7 @@ export async function startApi(config: Config, resolved: Resolved, prisma: Prism
   return {
     server,
     url,
+    temporal,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await temporal.connection.close();
@@ -69,10 +128,26 @@ export async function startApi(config: Config, resolved: Resolved, prisma: Prism
   };
 }
 
+/** The production processes talk only to real, configured services. */
 export function requireExternal(config: Config, processName: string): Resolved {
-  const missing = [!config.database.url && 'DATABASE_URL', !config.temporal.address && 'TEMPORAL_ADDRESS'].filter(Boolean);
+  const { elevenlabs } = config;
+  const missing = [
+    !config.database.url && 'DATABASE_URL',
+    !config.temporal.address && 'TEMPORAL_ADDRESS',
+    !elevenlabs.apiKey && 'ELEVENLABS_API_KEY',
+  ].filter(Boolean);
   if (missing.length > 0) {
     throw new Error(`${processName} needs ${missing.join(' and ')}; use \`npm start\` for the all-in-one development setup`);
   }
-  return { databaseUrl: config.database.url!, temporalAddress: config.temporal.address! };
+  return {
+    databaseUrl: config.database.url!,
+    temporalAddress: config.temporal.address!,
+    elevenlabs: {
+      baseUrl: elevenlabs.apiBase,
+      apiKey: elevenlabs.apiKey!,
+      agentId: elevenlabs.agentId!,
+      phoneNumberId: elevenlabs.phoneNumberId!,
+      telephony: elevenlabs.telephony,
+    },
+  };
 }

@@ -88,6 +88,12 @@ const env = z.object({
   ELEVENLABS_TELEPHONY: z.enum(['sip_trunk', 'twilio']).default('sip_trunk'),
   ELEVENLABS_WEBHOOK_SECRET: optionalString,
   ELEVENLABS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  ELEVENLABS_DIAL_TARGET: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((t) => /\{(caller|called|threecx_call_id|pbx)\}/.test(t) || !t.includes('{'), 'placeholders are {caller}, {called}, {threecx_call_id} and {pbx}')
+    .default('{caller}'),
 
   GREETING_VOICE_ID: z.string().trim().min(1).default('21m00Tcm4TlvDq8ikWAM'),
   GREETING_MESSAGE: z
@@ -103,6 +109,7 @@ const env = z.object({
   CLONE_MAX_WAIT_SECONDS: num(1, 600).default(35),
   AUTO_TRANSITION_ENABLED: bool.default(true),
   MAX_CALL_DURATION_SECONDS: int(60, 86_400).default(3600),
+  POST_CALL_GRACE_SECONDS: int(0, 3600).default(120),
   CACHE_TTL: int(60, 30 * 86_400).default(86_400),
   CACHE_CLEANUP_INTERVAL_SECONDS: int(60, 86_400).default(3600),
   VOICE_SLOT_RESERVE: int(0, 1000).default(2),
@@ -138,6 +145,7 @@ const env = z.object({
 
   ADMIN_API_TOKEN: optionalString,
   WEBHOOK_MAX_BODY_KB: int(1, 10_240).default(64),
+  POSTCALL_MAX_BODY_KB: int(1, 102_400).default(10_240),
 });
 
 type Env = z.infer<typeof env>;
@@ -147,7 +155,7 @@ export const CONFIG_KEYS = Object.keys(env.shape) as (keyof Env)[];
 
 export interface Config {
   environment: Env['ENVIRONMENT'];
-  http: { host: string; port: number; corsOrigins: string[]; publicBaseUrl: string | undefined; maxWebhookBodyBytes: number };
+  http: { host: string; port: number; corsOrigins: string[]; publicBaseUrl: string | undefined; maxWebhookBodyBytes: number; maxPostCallBodyBytes: number };
   logLevel: Env['LOG_LEVEL'];
   database: { url: string | undefined; poolSize: number };
   temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number };
@@ -162,6 +170,8 @@ export interface Config {
     telephony: Env['ELEVENLABS_TELEPHONY'];
     webhookSecret: string | undefined;
     requestTimeoutMs: number;
+    /** What the agent calls dial; `{caller}` etc. are filled in per call. */
+    dialTarget: string;
   };
   greeting: { voiceId: string; message: string; musicEnabled: boolean; musicUrl: string | undefined };
   call: {
@@ -170,6 +180,7 @@ export interface Config {
     cloneMaxWaitSeconds: number;
     autoTransitionEnabled: boolean;
     maxCallDurationSeconds: number;
+    postCallGraceSeconds: number;
     callerIdSearchAttribute: Env['CALLER_ID_SEARCH_ATTRIBUTE'];
     defaultCountry: string;
   };
@@ -243,6 +254,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       corsOrigins: e.CORS_ORIGINS,
       publicBaseUrl: e.PUBLIC_BASE_URL,
       maxWebhookBodyBytes: e.WEBHOOK_MAX_BODY_KB * 1024,
+      maxPostCallBodyBytes: e.POSTCALL_MAX_BODY_KB * 1024,
     },
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
@@ -256,6 +268,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       telephony: e.ELEVENLABS_TELEPHONY,
       webhookSecret: e.ELEVENLABS_WEBHOOK_SECRET,
       requestTimeoutMs: e.ELEVENLABS_REQUEST_TIMEOUT_MS,
+      dialTarget: e.ELEVENLABS_DIAL_TARGET,
     },
     greeting: { voiceId: e.GREETING_VOICE_ID, message: e.GREETING_MESSAGE, musicEnabled: e.GREETING_MUSIC_ENABLED, musicUrl: e.GREETING_MUSIC_URL },
     call: {
@@ -264,6 +277,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       cloneMaxWaitSeconds: e.CLONE_MAX_WAIT_SECONDS,
       autoTransitionEnabled: e.AUTO_TRANSITION_ENABLED,
       maxCallDurationSeconds: e.MAX_CALL_DURATION_SECONDS,
+      postCallGraceSeconds: e.POST_CALL_GRACE_SECONDS,
       callerIdSearchAttribute: e.CALLER_ID_SEARCH_ATTRIBUTE,
       defaultCountry: e.DEFAULT_COUNTRY,
     },

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { prepareDatabase, startApi, startWorker } from './bootstrap';
+import { prepareDatabase, startApi, startWorker, type ElevenLabsTarget } from './bootstrap';
 import { loadConfig } from './config';
+import { startEmbeddedElevenLabs } from './dev/embedded-elevenlabs';
 import { startEmbeddedPostgres } from './dev/embedded-postgres';
 import { startEmbeddedTemporal } from './dev/embedded-temporal';
 import { sampleWebhookCurl } from './dev/sample-webhook';
@@ -9,10 +10,11 @@ import { createLogger } from './logger';
 
 // `npm start`: the whole service in one process on embedded defaults. A Temporal dev server with
 // its Web UI unless TEMPORAL_ADDRESS is set, an embedded PostgreSQL (PGlite) unless DATABASE_URL is
-// set; state lives in .data/ and survives restarts. Ctrl-C stops everything.
+// set, the ElevenLabs sandbox unless ELEVENLABS_API_KEY is set; state lives in .data/ and survives
+// restarts. Ctrl-C stops everything.
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  let config = loadConfig();
   // Keep the console for our banner: the SDK's own INFO lines (bundling, worker state) are noise here.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const log = createLogger(config.logLevel, { process: 'dev' });
@@ -44,7 +46,19 @@ async function main(): Promise<void> {
       stops.push(pg.stop);
       databaseUrl = pg.url;
     }
-    const resolved = { databaseUrl, temporalAddress };
+    let elevenlabs: ElevenLabsTarget;
+    let sandbox: Awaited<ReturnType<typeof startEmbeddedElevenLabs>> | undefined;
+    if (config.elevenlabs.apiKey) {
+      const { apiBase, apiKey, agentId, phoneNumberId, telephony } = config.elevenlabs;
+      elevenlabs = { baseUrl: apiBase, apiKey, agentId: agentId!, phoneNumberId: phoneNumberId!, telephony };
+    } else {
+      sandbox = await startEmbeddedElevenLabs(config);
+      stops.push(() => sandbox!.sandbox.close());
+      elevenlabs = sandbox.target;
+      config = { ...config, elevenlabs: { ...config.elevenlabs, webhookSecret: sandbox.webhookSecret } };
+      log.warn({ sandbox: sandbox.sandbox.url }, 'ELEVENLABS_API_KEY is not set: calls, clones and post-call webhooks are SIMULATED by the local ElevenLabs sandbox');
+    }
+    const resolved = { databaseUrl, temporalAddress, elevenlabs };
     const prisma = await prepareDatabase(databaseUrl, log, config.database.url ? config.database.poolSize : 5);
     stops.push(() => prisma.$disconnect());
     const running = await startWorker(config, resolved, prisma, log);
@@ -54,6 +68,7 @@ async function main(): Promise<void> {
     });
     const api = await startApi(config, resolved, prisma, log);
     stops.push(api.close);
+    sandbox?.deliverWebhooksTo(api.url);
 
     console.log(
       [
@@ -62,6 +77,7 @@ async function main(): Promise<void> {
         `  API            ${api.url}`,
         `  Temporal UI    ${uiUrl}  (namespace ${config.temporal.namespace})`,
         `  Temporal       ${temporalAddress}${config.temporal.address ? '' : ` (embedded dev server, state in ${path.join(dataDir, 'temporal')})`}`,
+        `  ElevenLabs     ${sandbox ? `SANDBOX at ${sandbox.sandbox.url} (simulated calls; set ELEVENLABS_API_KEY for the real API)` : config.elevenlabs.apiBase}`,
         `  PostgreSQL     ${config.database.url ? 'DATABASE_URL' : `embedded PGlite on 127.0.0.1:${pgPort} (state in ${path.join(dataDir, 'pglite')})`}`,
         '',
         'Send a test call:',

@@ -6,6 +6,8 @@ import type { Logger } from '../logger';
 import { errorHandler, HttpError } from './errors';
 import { requireAdminToken } from './middleware/admin-auth';
 import { callsRouter } from './routes/calls';
+import { cloneStatusRouter } from './routes/clone-status';
+import { elevenLabsWebhookRouter } from './routes/elevenlabs-webhook';
 import { threeCxWebhookRouter } from './routes/threecx-webhook';
 
 export interface AppDeps {
@@ -22,8 +24,10 @@ export function createApp(deps: AppDeps): Express {
 
   // Webhooks read their raw body themselves (signatures are over the exact bytes received).
   app.use(threeCxWebhookRouter(deps));
+  app.use(elevenLabsWebhookRouter(deps));
   app.use(['/calls', '/callers', '/api'], requireAdminToken(deps.config.adminApiToken));
   app.use(callsRouter(deps));
+  app.use(cloneStatusRouter(deps));
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.log));

@@ -22,11 +22,13 @@ export function callerSearchValue(caller: CallerNumber, mode: Config['call']['ca
 
 export function buildCallInput(event: ThreeCxEvent, config: Config, receivedAt: Date): CallInput {
   const pbx = event.pbx ?? DEFAULT_PBX;
+  const caller = normalizeCallerNumber(event.caller_id, config.call.defaultCountry);
   return {
     callId: callWorkflowId(pbx, event.call_id),
     pbx,
     threecxCallId: event.call_id,
-    caller: normalizeCallerNumber(event.caller_id, config.call.defaultCountry),
+    caller,
+    dialTarget: dialTarget(config.elevenlabs.dialTarget, caller, event, pbx),
     calledNumber: event.called_number,
     direction: event.direction,
     occurredAt: new Date(event.timestamp).toISOString(),
@@ -40,8 +42,22 @@ export function buildCallInput(event: ThreeCxEvent, config: Config, receivedAt: 
       cloneMaxWaitSeconds: config.call.cloneMaxWaitSeconds,
       autoTransitionEnabled: config.call.autoTransitionEnabled,
       maxCallDurationSeconds: config.call.maxCallDurationSeconds,
+      postCallGraceSeconds: config.call.postCallGraceSeconds,
+      cacheTtlSeconds: config.cache.ttlSeconds,
+      cloneTimeoutSeconds: config.clone.timeoutSeconds,
     },
   };
+}
+
+/** ELEVENLABS_DIAL_TARGET filled in for this call; null when it needs a number the caller withheld. */
+export function dialTarget(template: string, caller: CallerNumber, event: ThreeCxEvent, pbx: string): string | null {
+  const callerNumber = caller.e164 ?? (caller.kind === 'internal' ? caller.raw.replace(/^ext\.?\s*/i, '') : null);
+  if (template.includes('{caller}') && !callerNumber) return null;
+  return template
+    .replaceAll('{caller}', callerNumber ?? '')
+    .replaceAll('{called}', event.called_number)
+    .replaceAll('{threecx_call_id}', event.call_id)
+    .replaceAll('{pbx}', pbx);
 }
 
 /**

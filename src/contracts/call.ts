@@ -1,11 +1,23 @@
 // What the call workflow, its activities, the worker and the API share about a call.
 
-export const CALL_PHASES = ['received', 'greeting', 'cloning', 'transferring', 'in_agent_call', 'completed', 'failed', 'cancelled'] as const;
+export const CALL_PHASES = [
+  'received',
+  'greeting',
+  'cloning',
+  'awaiting_operator',
+  'transferring',
+  'in_agent_call',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
 export type CallPhase = (typeof CALL_PHASES)[number];
 export const TERMINAL_PHASES: readonly CallPhase[] = ['completed', 'failed', 'cancelled'];
 
 export type VoiceSource = 'cache' | 'clone' | 'default';
-export type FallbackReason = 'clone_timeout' | 'clone_failed' | 'no_sample' | 'caller_withheld' | 'operator_requested';
+/** Why the default voice was used. `caller_withheld` covers withheld and unusable numbers. */
+export const FALLBACK_REASONS = ['clone_timeout', 'clone_failed', 'no_sample', 'caller_withheld', 'internal_caller', 'operator_requested'] as const;
+export type FallbackReason = (typeof FALLBACK_REASONS)[number];
 
 /** How the caller's number arrived and what we made of it. */
 export interface CallerNumber {
@@ -26,6 +38,11 @@ export interface CallSettings {
   cloneMaxWaitSeconds: number;
   autoTransitionEnabled: boolean;
   maxCallDurationSeconds: number;
+  /** How long after the caller hangs up the call waits for ElevenLabs' post-call data. */
+  postCallGraceSeconds: number;
+  cacheTtlSeconds: number;
+  /** Per-attempt limit of one clone request at ElevenLabs. */
+  cloneTimeoutSeconds: number;
 }
 
 export interface CallInput {
@@ -40,6 +57,11 @@ export interface CallInput {
   occurredAt: string;
   /** ISO time at which our webhook received it. */
   receivedAt: string;
+  /**
+   * What ElevenLabs dials to reach this caller (ELEVENLABS_DIAL_TARGET filled in); null when the
+   * template needs the caller's number and it is withheld.
+   */
+  dialTarget: string | null;
   settings: CallSettings;
 }
 
@@ -60,6 +82,9 @@ export interface CallCompletedEvent {
   failureReason: string | null;
 }
 
+/** Why a call failed (phase `failed`), machine-readable. */
+export type CallFailureReason = 'no_dialable_number' | 'greeting_failed' | 'greeting_not_connected' | 'transfer_failed' | 'agent_call_not_connected';
+
 export interface CallStatus {
   callId: string;
   pbx: string;
@@ -70,11 +95,14 @@ export interface CallStatus {
   voice: { source: VoiceSource | null; voiceId: string | null; fallbackReason: FallbackReason | null };
   conversations: { greeting: string | null; agent: string | null };
   /** ISO timestamps of each step reached so far. */
-  steps: Partial<Record<'received' | 'recorded' | 'greeting' | 'cloning' | 'voiceReady' | 'transferred' | 'ended', string>>;
+  steps: Partial<Record<CallStep, string>>;
+  failureReason: CallFailureReason | null;
   lastError: string | null;
 }
 
-export type CallOutcome = Pick<CallStatus, 'callId' | 'phase' | 'voice' | 'conversations' | 'steps' | 'lastError'>;
+export type CallStep = 'received' | 'recorded' | 'greeting' | 'cloning' | 'voiceReady' | 'transferring' | 'transferred' | 'callerHungUp' | 'ended';
+
+export type CallOutcome = Pick<CallStatus, 'callId' | 'phase' | 'voice' | 'conversations' | 'steps' | 'failureReason' | 'lastError'>;
 
 export const CALL_LOG_STATUSES = ['initiated', 'completed', 'failed', 'cancelled'] as const;
 export type CallLogStatus = (typeof CALL_LOG_STATUSES)[number];

@@ -1,32 +1,65 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  uuid4,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CallCompletedEvent, CallEndedEvent, CallInput, CallOutcome, CallPhase, CallStatus } from '../contracts/call';
-import { callCompletedSignal, callEndedSignal, statusQuery } from '../contracts/messages';
-import { CallPhaseKey } from '../contracts/search-attributes';
+import type {
+  CallCompletedEvent,
+  CallEndedEvent,
+  CallFailureReason,
+  CallInput,
+  CallOutcome,
+  CallPhase,
+  CallStatus,
+  FallbackReason,
+  VoiceSource,
+} from '../contracts/call';
+import {
+  callCompletedSignal,
+  callEndedSignal,
+  retryCloneSignal,
+  statusQuery,
+  transferNowSignal,
+  useDefaultVoiceNowSignal,
+  voiceResultSignal,
+} from '../contracts/messages';
+import { CallPhaseKey, VoiceSourceKey } from '../contracts/search-attributes';
+import type { VoiceCloneResult } from '../contracts/voice-clone';
+import { agentCall, databaseWrite, elevenLabsRead, temporalCall } from './activity-options';
 
-// Database writes retry until they succeed: a PostgreSQL outage delays the record, never loses it.
-const databaseRetry = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' };
+const { recordCallStarted } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Record the call in call_log' });
+const { finalizeCallLog } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Write the call outcome to call_log' });
+const { findCachedVoice } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Look for a cached clone of the caller’s voice' });
+const { recordCloneReady, recordCloneFailed } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Record the clone outcome event' });
+const { recordTransfer } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Record the greeting → agent transfer' });
+const { playGreeting } = proxyActivities<Activities>({ ...agentCall, summary: 'Greet the caller (greeting voice + hold music)' });
+const { transferToAgent } = proxyActivities<Activities>({ ...agentCall, summary: 'Hand the caller to the agent with the chosen voice' });
+const { fetchConversation } = proxyActivities<Activities>({ ...elevenLabsRead, summary: 'Fetch the conversation (post-call webhook missing)' });
+const { subscribeToVoiceClone } = proxyActivities<Activities>({ ...temporalCall, summary: 'Join the caller’s clone job' });
+const { releaseVoiceClone } = proxyActivities<Activities>({ ...temporalCall, summary: 'Leave the caller’s clone job' });
 
-const { recordCallStarted } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: databaseRetry,
-  summary: 'Record the call in call_log',
-});
-const { finalizeCallLog } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: databaseRetry,
-  summary: 'Write the call outcome to call_log',
-});
+interface VoiceChoice {
+  source: VoiceSource;
+  voiceId: string;
+  fallbackReason: FallbackReason | null;
+}
 
-/** One execution per phone call, id `call-<pbx>-<3cxCallId>`. */
+/**
+ * One execution per phone call, id `call-<pbx>-<3cxCallId>`: greet at once, get the caller's
+ * voice (cache, or the caller's clone job raced against a timer), hand over to the agent, wait for
+ * the post-call data, write the call log. Status is always answerable by the `status` query.
+ */
 export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
+  const s = input.settings;
+  const callerE164 = input.caller.e164;
   const status: CallStatus = {
     callId: input.callId,
     pbx: input.pbx,
@@ -37,54 +70,264 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
     voice: { source: null, voiceId: null, fallbackReason: null },
     conversations: { greeting: null, agent: null },
     steps: { received: input.receivedAt },
+    failureReason: null,
     lastError: null,
   };
   let ended: CallEndedEvent | undefined;
   const completions: CallCompletedEvent[] = [];
+  let voiceResult: VoiceCloneResult | undefined;
+  let operatorWantsDefault = false;
+  let operatorWantsRetry = false;
+  let operatorApprovedTransfer = false;
+  let subscribedToClone = false;
+  /** Event writes that run alongside the call; awaited before the call closes. */
+  const records: Promise<void>[] = [];
 
   setHandler(statusQuery, () => status);
   setHandler(callEndedSignal, (event) => {
     ended ??= event;
+    status.steps.callerHungUp ??= event.endedAt;
   });
   setHandler(callCompletedSignal, (event) => {
     if (!completions.some((c) => c.kind === event.kind && c.conversationId === event.conversationId)) completions.push(event);
   });
+  // Read through a function: TypeScript cannot see that signal handlers change it between awaits.
+  const latestVoiceResult = (): VoiceCloneResult | undefined => voiceResult;
+  setHandler(voiceResultSignal, (result) => {
+    if (result.callerId === callerE164) voiceResult = result;
+  });
+  setHandler(useDefaultVoiceNowSignal, () => {
+    operatorWantsDefault = true;
+  });
+  setHandler(retryCloneSignal, () => {
+    operatorWantsRetry = true;
+  });
+  setHandler(transferNowSignal, () => {
+    operatorApprovedTransfer = true;
+  });
 
+  const now = () => new Date().toISOString();
   const setPhase = (phase: CallPhase): void => {
     status.phase = phase;
     upsertSearchAttributes([{ key: CallPhaseKey, value: phase }]);
+    setCurrentDetails(
+      [
+        `**Phase:** ${phase}`,
+        `**Voice:** ${status.voice.source ?? 'not chosen yet'}${status.voice.fallbackReason ? ` (fallback: ${status.voice.fallbackReason})` : ''}`,
+        `**Greeting conversation:** ${status.conversations.greeting ?? '–'}`,
+        `**Agent conversation:** ${status.conversations.agent ?? '–'}`,
+        status.lastError ? `**Last error:** ${status.lastError}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
   };
-  const finish = async (phase: 'completed' | 'failed' | 'cancelled', metadata: Record<string, unknown>): Promise<CallOutcome> => {
-    const endedAt = ended?.endedAt ?? new Date().toISOString();
-    const completion = completions.at(-1);
+  const completionFor = (conversationId: string | null) => (conversationId ? completions.find((c) => c.conversationId === conversationId) : undefined);
+  const greetingNotConnected = () => completionFor(status.conversations.greeting)?.kind === 'call_initiation_failure';
+  const stopRequested = () => ended !== undefined || greetingNotConnected();
+
+  const finish = async (phase: 'completed' | 'failed' | 'cancelled', failureReason: CallFailureReason | null = null): Promise<CallOutcome> => {
+    await Promise.all(records);
+    if (subscribedToClone && callerE164 && !voiceResult) {
+      await releaseVoiceClone({ callerId: callerE164, callWorkflowId: input.callId });
+    }
+    const agentCompletion = completionFor(status.conversations.agent);
+    const endedAt = ended?.endedAt ?? now();
+    status.failureReason = failureReason;
     await finalizeCallLog({
       callId: input.callId,
       status: phase,
       endedAt,
-      durationSeconds: completion?.durationSeconds ?? ended?.durationSeconds ?? null,
-      transcript: completion?.transcript ?? null,
-      clonedVoiceId: status.voice.source === 'default' ? null : status.voice.voiceId,
-      metadata: { ...metadata, end_reason: ended?.reason ?? null },
+      durationSeconds: agentCompletion?.durationSeconds ?? ended?.durationSeconds ?? null,
+      transcript: agentCompletion?.transcript ?? null,
+      clonedVoiceId: status.voice.voiceId,
+      metadata: {
+        voice_source: status.voice.source,
+        fallback_reason: status.voice.fallbackReason,
+        failure_reason: failureReason,
+        last_error: status.lastError,
+        greeting_conversation_id: status.conversations.greeting,
+        agent_conversation_id: status.conversations.agent,
+        end_reason: ended?.reason ?? agentCompletion?.status ?? null,
+        steps: status.steps,
+      },
     });
     status.steps.ended = endedAt;
     setPhase(phase);
     const { callId, voice, conversations, steps, lastError } = status;
-    return { callId, phase, voice, conversations, steps, lastError };
+    return { callId, phase, voice, conversations, steps, failureReason, lastError };
+  };
+
+  const chooseDefault = (fallbackReason: FallbackReason): VoiceChoice => ({ source: 'default', voiceId: s.defaultVoiceId, fallbackReason });
+
+  /** The caller's voice: cached clone, or the clone job raced against CLONE_MAX_WAIT_SECONDS. */
+  const chooseVoice = async (): Promise<VoiceChoice | null> => {
+    if (!callerE164) return chooseDefault(input.caller.kind === 'internal' ? 'internal_caller' : 'caller_withheld');
+    const cached = await findCachedVoice({ callerId: callerE164, countReuse: true });
+    if (cached) return { source: 'cache', voiceId: cached.voiceId, fallbackReason: null };
+    for (;;) {
+      voiceResult = undefined;
+      await subscribeToVoiceClone({
+        input: { callerId: callerE164, cacheTtlSeconds: s.cacheTtlSeconds, cloneTimeoutSeconds: s.cloneTimeoutSeconds },
+        callWorkflowId: input.callId,
+      });
+      subscribedToClone = true;
+      status.steps.cloning = now();
+      const waitStarted = Date.now();
+      const arrived = await condition(
+        () => latestVoiceResult() !== undefined || operatorWantsDefault || operatorWantsRetry || stopRequested(),
+        `${s.cloneMaxWaitSeconds} seconds`,
+        { summary: `Wait up to ${s.cloneMaxWaitSeconds}s for the cloned voice, then use the default voice` },
+      );
+      if (stopRequested()) return null;
+      if (operatorWantsRetry) {
+        operatorWantsRetry = false;
+        continue;
+      }
+      if (operatorWantsDefault) return chooseDefault('operator_requested');
+      const result = latestVoiceResult();
+      if (!arrived || !result) return chooseDefault('clone_timeout');
+      const greetingCallId = status.conversations.greeting ?? input.callId;
+      if (result.ok) {
+        records.push(recordCloneReady({
+          id: uuid4(),
+          callerId: callerE164,
+          greetingCallId,
+          voiceId: result.voiceId,
+          cloneDurationMs: result.cloneDurationMs ?? Date.now() - waitStarted,
+        }));
+        return { source: result.source, voiceId: result.voiceId, fallbackReason: null };
+      }
+      records.push(recordCloneFailed({ id: uuid4(), callerId: callerE164, greetingCallId, errorMessage: `${result.reason}: ${result.message}` }));
+      status.lastError = result.message;
+      return chooseDefault(result.reason === 'no_sample' ? 'no_sample' : 'clone_failed');
+    }
   };
 
   try {
     await recordCallStarted(input);
-    status.steps.recorded = new Date().toISOString();
-    const endedInTime = await condition(
-      () => ended !== undefined || completions.length > 0,
-      `${input.settings.maxCallDurationSeconds} seconds`,
+    status.steps.recorded = now();
+    if (!input.dialTarget) {
+      setVoice(chooseDefault('caller_withheld'));
+      status.lastError = 'The caller’s number is withheld and ELEVENLABS_DIAL_TARGET needs it: no agent call can reach the caller';
+      return await finish('failed', 'no_dialable_number');
+    }
+    const dialTarget = input.dialTarget;
+    const callerLabel = callerE164 ?? input.caller.raw;
+
+    // Greeting and voice run side by side: the caller hears the greeting while the clone is made.
+    setPhase('greeting');
+    const greeting = playGreeting({
+      callId: input.callId,
+      callStartedAt: input.receivedAt,
+      toNumber: dialTarget,
+      callerId: callerLabel,
+      greetingVoiceId: s.greetingVoiceId,
+      greetingMessage: s.greetingMessage,
+      holdMusicUrl: s.holdMusicUrl,
+      autoTransition: s.autoTransitionEnabled,
+    }).then(
+      ({ conversationId }) => {
+        status.conversations.greeting = conversationId;
+        status.steps.greeting = now();
+        return true;
+      },
+      (err: unknown) => {
+        if (isCancellation(err)) throw err;
+        status.lastError = `Greeting failed: ${failureMessage(err)}`;
+        return false;
+      },
     );
-    return await finish('completed', endedInTime ? {} : { note: 'maximum call duration reached without an end event' });
+    const voicePromise = chooseVoice();
+    if (!(await greeting)) return await finish('failed', 'greeting_failed');
+    if (status.voice.source === null) setPhase('cloning');
+    let choice = await voicePromise;
+
+    // Manual hand-over (AUTO_TRANSITION_ENABLED=false): an operator decides, and may ask for the clone again.
+    while (choice && !s.autoTransitionEnabled && !operatorApprovedTransfer) {
+      setVoice(choice);
+      setPhase('awaiting_operator');
+      await condition(() => operatorApprovedTransfer || operatorWantsRetry || operatorWantsDefault || stopRequested());
+      if (stopRequested()) choice = null;
+      else if (operatorWantsRetry) {
+        operatorWantsRetry = false;
+        operatorWantsDefault = false;
+        setPhase('cloning');
+        choice = await chooseVoice();
+      } else if (operatorWantsDefault && choice.source !== 'default') {
+        choice = chooseDefault('operator_requested');
+      }
+    }
+    if (!choice || stopRequested()) {
+      if (greetingNotConnected()) return await finish('failed', 'greeting_not_connected');
+      return await finish('completed');
+    }
+    setVoice(choice);
+    status.steps.voiceReady = now();
+
+    setPhase('transferring');
+    status.steps.transferring = now();
+    let agentConversation: string;
+    try {
+      ({ conversationId: agentConversation } = await transferToAgent({
+        callId: input.callId,
+        callStartedAt: input.receivedAt,
+        toNumber: dialTarget,
+        callerId: callerLabel,
+        voiceId: choice.voiceId,
+        voiceSource: choice.source,
+        transferMessage: s.transferMessage,
+        greetingConversationId: status.conversations.greeting,
+        autoTransitioned: s.autoTransitionEnabled,
+      }));
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      status.lastError = `Transfer failed: ${failureMessage(err)}`;
+      return await finish('failed', 'transfer_failed');
+    }
+    status.conversations.agent = agentConversation;
+    status.steps.transferred = now();
+    records.push(
+      recordTransfer({
+        id: uuid4(),
+        greetingCallId: status.conversations.greeting ?? input.callId,
+        agentCallId: agentConversation,
+        voiceId: choice.voiceId,
+      }),
+    );
+    setPhase('in_agent_call');
+
+    // The agent conversation ends with ElevenLabs' post-call webhook; 3CX may tell us first that the
+    // caller hung up, after which the webhook gets a grace period.
+    const agentDone = () => completionFor(agentConversation) !== undefined;
+    await condition(() => agentDone() || ended !== undefined, `${s.maxCallDurationSeconds} seconds`, {
+      summary: 'Wait for the end of the agent conversation (MAX_CALL_DURATION_SECONDS)',
+    });
+    if (!agentDone() && ended) {
+      await condition(agentDone, `${s.postCallGraceSeconds} seconds`, { summary: 'Wait for ElevenLabs’ post-call data' });
+    }
+    if (!agentDone()) {
+      const recovered = await fetchConversation(agentConversation);
+      if (recovered) completions.push(recovered);
+    }
+    if (completionFor(agentConversation)?.kind === 'call_initiation_failure') return await finish('failed', 'agent_call_not_connected');
+    return await finish('completed');
   } catch (err) {
     if (isCancellation(err)) {
       // The root scope is cancelled: cleanup must run in a scope that cannot be cancelled.
-      await CancellationScope.nonCancellable(() => finish('cancelled', { cancelled_by: 'operator' }));
+      await CancellationScope.nonCancellable(() => finish('cancelled'));
     }
     throw err;
   }
+
+  function setVoice(choice: VoiceChoice): void {
+    status.voice = { source: choice.source, voiceId: choice.voiceId, fallbackReason: choice.fallbackReason };
+    upsertSearchAttributes([{ key: VoiceSourceKey, value: choice.source }]);
+  }
+}
+
+function failureMessage(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  const type = cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ` : '';
+  return `${type}${cause instanceof Error ? cause.message : String(cause)}`;
 }

@@ -81,12 +81,14 @@ describe('POST /webhook/3cx IncomingCall → one call workflow', () => {
     expect(status.status).toMatchObject({
       callId: json.workflow_id,
       threecxCallId: body.call_id,
-      phase: 'received',
       caller: { raw: '+4915112345678', e164: '+4915112345678', kind: 'external' },
     });
-    // The handler really is the workflow's: the same answer comes from a direct query.
-    const direct = await stack.env.client.workflow.getHandle(json.workflow_id).query('status');
-    expect(direct).toEqual(status.status);
+    // The handler really is the workflow's: once the call is over, the endpoint and a direct query agree.
+    const handle = stack.env.client.workflow.getHandle(json.workflow_id);
+    await handle.result();
+    const final = (await (await fetch(`${stack.apiUrl}/calls/${json.workflow_id}`)).json()) as any;
+    expect(final.status.phase).toBe('completed');
+    expect(await handle.query('status')).toEqual(final.status);
   });
 
   test('CallEnded signals the workflow, which finalises the call log', async () => {

@@ -10,7 +10,7 @@ import {
   VoiceSampleRejectedError,
   isStorageError,
 } from '../../../src/integrations/storage/errors';
-import { makeTempDir, makeWav, removeDir, S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from './helpers';
+import { makeTempDir, makeWav, removeDir, S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../support/storage';
 
 describe('createVoiceSampleStore', () => {
   let server: RunningS3rver;

@@ -7,7 +7,7 @@ import {
   VoiceSampleNotFoundError,
   VoiceSampleRejectedError,
 } from '../../../src/integrations/storage/errors';
-import { makeTempDir, makeWav, removeDir } from './helpers';
+import { makeTempDir, makeWav, removeDir } from '../../support/storage';
 
 describe('LocalVoiceSampleStore', () => {
   let base: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
 
-export const FIXTURES_DIR = path.resolve(__dirname, '../../fixtures/audio');
+export const FIXTURES_DIR = path.resolve(__dirname, '../fixtures/audio');
 
 export const readFixture = (name: string): Promise<Buffer> => readFile(path.join(FIXTURES_DIR, name));
 

@@ -1,0 +1,183 @@
+import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { CALL_NOT_PLACED } from '../contracts/retry';
+import type { CallCompletedEvent } from '../contracts/call';
+import type { PrismaClient } from '../db/prisma';
+import type { ElevenLabsClient } from '../integrations/elevenlabs/client';
+import { ElevenLabsNotFoundError, ElevenLabsOutcomeUnknownError } from '../integrations/elevenlabs/errors';
+import type { DynamicVariableValue, Telephony } from '../integrations/elevenlabs/outbound-call';
+import { toActivityFailure } from './failures';
+
+export interface AgentSettings {
+  agentId: string;
+  phoneNumberId: string;
+  telephony: Telephony;
+}
+
+export interface AgentCallDeps {
+  prisma: PrismaClient;
+  elevenlabs: ElevenLabsClient;
+  agent: AgentSettings;
+}
+
+type Step = 'greeting' | 'agent';
+
+interface PlaceCallInput {
+  callId: string;
+  /** ISO start of the call: conversations placed for it cannot be older. */
+  callStartedAt: string;
+  toNumber: string;
+  voiceId: string;
+  firstMessage: string;
+  dynamicVariables: Record<string, DynamicVariableValue>;
+}
+
+export interface GreetingInput {
+  callId: string;
+  callStartedAt: string;
+  toNumber: string;
+  callerId: string;
+  greetingVoiceId: string;
+  greetingMessage: string;
+  holdMusicUrl: string | null;
+  autoTransition: boolean;
+}
+
+export interface TransferInput {
+  callId: string;
+  callStartedAt: string;
+  toNumber: string;
+  callerId: string;
+  voiceId: string;
+  voiceSource: 'cache' | 'clone' | 'default';
+  transferMessage: string;
+  greetingConversationId: string | null;
+  autoTransitioned: boolean;
+}
+
+export function agentCallActivities({ prisma, elevenlabs, agent }: AgentCallDeps) {
+  /** The call's conversation for this step, if ElevenLabs already has one (user_id = our call id). */
+  async function findPlaced(step: Step, input: PlaceCallInput): Promise<string | null> {
+    const since = Math.floor(new Date(input.callStartedAt).getTime() / 1000) - 60;
+    const page = await elevenlabs.listConversations({ agentId: agent.agentId, userId: input.callId, callStartAfterUnix: since });
+    for (const summary of page.conversations) {
+      const conversation = await elevenlabs.getConversation(summary.conversationId);
+      const vars = conversation.raw.conversation_initiation_client_data?.dynamic_variables ?? {};
+      if (conversation.userId === input.callId && vars.call_step === step) return conversation.conversationId;
+    }
+    return null;
+  }
+
+  async function remember(step: Step, callId: string, conversationId: string, voiceId: string): Promise<{ conversationId: string }> {
+    await prisma.callConversation.upsert({
+      where: { conversationId },
+      create: { conversationId, callId, step, voiceId },
+      update: {},
+    });
+    return { conversationId };
+  }
+
+  /**
+   * Places one outbound agent call at most once per (call, step). An earlier attempt may have
+   * placed it (the worker died, the database write failed, the response was lost), so a retry
+   * first looks for it in our table and then at ElevenLabs; a POST whose outcome is unknown is
+   * reconciled the same way instead of being repeated.
+   */
+  async function placeOnce(step: Step, input: PlaceCallInput): Promise<{ conversationId: string }> {
+    const known = await prisma.callConversation.findUnique({ where: { callId_step: { callId: input.callId, step } } });
+    if (known) return { conversationId: known.conversationId };
+    if (activityInfo().attempt > 1) {
+      const found = await findPlaced(step, input).catch((err: unknown) => {
+        throw toActivityFailure(err);
+      });
+      if (found) return remember(step, input.callId, found, input.voiceId);
+    }
+    heartbeat(`placing ${step} call`);
+    let result;
+    try {
+      result = await elevenlabs.placeOutboundCall({
+        telephony: agent.telephony,
+        agentId: agent.agentId,
+        agentPhoneNumberId: agent.phoneNumberId,
+        toNumber: input.toNumber,
+        voiceId: input.voiceId,
+        firstMessage: input.firstMessage,
+        dynamicVariables: { ...input.dynamicVariables, call_step: step },
+        userId: input.callId,
+        signal: cancellationSignal(),
+      });
+    } catch (err) {
+      if (!(err instanceof ElevenLabsOutcomeUnknownError)) throw toActivityFailure(err);
+      const found = await findPlaced(step, input).catch(() => null);
+      if (found) return remember(step, input.callId, found, input.voiceId);
+      // Not visible (yet): retry; the next attempt looks again before placing anything.
+      throw ApplicationFailure.retryable(`Outcome of the ${step} call is unknown and ElevenLabs lists no such call yet: ${err.message}`, 'AgentCallOutcomeUnknown');
+    }
+    if (!result.success || !result.conversationId) {
+      throw ApplicationFailure.nonRetryable(`ElevenLabs did not place the ${step} call: ${result.message}`, CALL_NOT_PLACED);
+    }
+    return remember(step, input.callId, result.conversationId, input.voiceId);
+  }
+
+  return {
+    /** Agent call #1: the greeting voice says hello over hold music while the clone is prepared. */
+    async playGreeting(input: GreetingInput): Promise<{ conversationId: string }> {
+      return placeOnce('greeting', {
+        callId: input.callId,
+        callStartedAt: input.callStartedAt,
+        toNumber: input.toNumber,
+        voiceId: input.greetingVoiceId,
+        firstMessage: input.greetingMessage,
+        dynamicVariables: {
+          caller_id: input.callerId,
+          mode: 'greeting_with_music',
+          greeting_message: input.greetingMessage,
+          hold_music_url: input.holdMusicUrl,
+          auto_transition: input.autoTransition,
+        },
+      });
+    },
+
+    /** Agent call #2: the agent speaking with the chosen voice takes over the caller. */
+    async transferToAgent(input: TransferInput): Promise<{ conversationId: string }> {
+      return placeOnce('agent', {
+        callId: input.callId,
+        callStartedAt: input.callStartedAt,
+        toNumber: input.toNumber,
+        voiceId: input.voiceId,
+        firstMessage: input.transferMessage,
+        dynamicVariables: {
+          caller_id: input.callerId,
+          mode: 'agent',
+          from_greeting: input.greetingConversationId,
+          voice_source: input.voiceSource,
+          auto_transitioned: input.autoTransitioned,
+        },
+      });
+    },
+
+    /** Lost-webhook recovery: what ElevenLabs knows of a conversation; null while it is still running. */
+    async fetchConversation(conversationId: string): Promise<CallCompletedEvent | null> {
+      try {
+        const c = await elevenlabs.getConversation(conversationId);
+        if (c.status !== 'done' && c.status !== 'failed') return null;
+        return {
+          conversationId,
+          kind: 'post_call_transcription',
+          status: c.status,
+          durationSeconds: c.callDurationSecs,
+          transcript: renderTranscript(c.transcript),
+          failureReason: c.status === 'failed' ? (c.terminationReason ?? 'failed') : null,
+        };
+      } catch (err) {
+        if (err instanceof ElevenLabsNotFoundError) return null;
+        throw toActivityFailure(err);
+      }
+    },
+  };
+}
+
+export function renderTranscript(turns: { role: string; message: string | null }[]): string | null {
+  const lines = turns.filter((t) => t.message).map((t) => `${t.role}: ${t.message}`);
+  return lines.length > 0 ? lines.join('\n') : null;
+}

@@ -1,0 +1,34 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { isElevenLabsError } from '../integrations/elevenlabs/errors';
+import { isStorageError } from '../integrations/storage/errors';
+
+/**
+ * Turns an integration's typed error into the Temporal failure its retry policy understands: the
+ * class name as failure type (what nonRetryableErrorTypes matches), `retryable` as the verdict, and
+ * ElevenLabs' Retry-After as the next retry delay. Anything else passes through unchanged.
+ */
+export function toActivityFailure(err: unknown): unknown {
+  if (isElevenLabsError(err)) {
+    return ApplicationFailure.create({
+      type: err.name,
+      message: err.message,
+      nonRetryable: !err.retryable,
+      // A zero delay would be taken as "no retry"; only a real Retry-After overrides the backoff.
+      ...(err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}),
+      details: [{ status: err.status ?? null, code: err.code ?? null, apiMessage: err.apiMessage ?? null }],
+      cause: err,
+    });
+  }
+  if (isStorageError(err)) {
+    return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: !err.retryable, cause: err });
+  }
+  return err;
+}
+
+export async function mapFailures<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}

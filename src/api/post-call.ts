@@ -1,0 +1,72 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { renderTranscript } from '../activities/agent-call';
+import type { CallCompletedEvent } from '../contracts/call';
+import { callCompletedSignal } from '../contracts/messages';
+import type { PrismaClient } from '../db/prisma';
+import { Prisma } from '../generated/prisma/client';
+import { postCallUserId, type PostCallWebhookEvent } from '../integrations/elevenlabs/postcall-payload';
+
+export type PostCallRoutable = Extract<PostCallWebhookEvent, { kind: 'post_call_transcription' | 'call_initiation_failure' }>;
+
+export type DeliveryOutcome =
+  | { status: 'delivered'; callId: string }
+  | { status: 'duplicate'; callId: string | null }
+  | { status: 'stored'; callId: string | null; reason: 'unknown_call' | 'call_not_running' };
+
+/** What the call workflow is told about one of its conversations. */
+export function toCallCompleted(event: PostCallRoutable): CallCompletedEvent {
+  if (event.kind === 'call_initiation_failure') {
+    return {
+      conversationId: event.data.conversation_id,
+      kind: 'call_initiation_failure',
+      status: 'failed',
+      durationSeconds: null,
+      transcript: null,
+      failureReason: event.data.failure_reason,
+    };
+  }
+  const { data } = event;
+  return {
+    conversationId: data.conversation_id,
+    kind: 'post_call_transcription',
+    status: data.status,
+    durationSeconds: data.metadata.call_duration_secs ?? null,
+    transcript: renderTranscript((data.transcript ?? []).map((t) => ({ role: t.role, message: t.message ?? null }))),
+    failureReason: data.status === 'failed' ? (data.metadata.termination_reason ?? 'failed') : null,
+  };
+}
+
+/**
+ * Stores the webhook (its payload is the record of the conversation) and hands it to the call's
+ * workflow. (type, conversation_id) is unique: a re-delivered webhook that was already handed over
+ * changes nothing; one that was stored but not handed over (Temporal was unreachable) is handed
+ * over now. The call is found by `user_id` (our call id) or by the conversation id we recorded.
+ */
+export async function deliverPostCallEvent(prisma: PrismaClient, temporal: Client, event: PostCallRoutable): Promise<DeliveryOutcome> {
+  const conversationId = event.data.conversation_id;
+  const known = await prisma.callConversation.findUnique({ where: { conversationId } });
+  const callId = known?.callId ?? postCallUserId(event);
+
+  let row = await prisma.postCallEvent.findUnique({ where: { eventType_conversationId: { eventType: event.kind, conversationId } } });
+  if (row?.deliveredAt) return { status: 'duplicate', callId: row.callId };
+  if (!row) {
+    try {
+      row = await prisma.postCallEvent.create({
+        data: { eventType: event.kind, conversationId, callId, payload: event.data as Prisma.InputJsonObject },
+      });
+    } catch (err) {
+      // A concurrent re-delivery stored it first.
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return { status: 'duplicate', callId };
+      throw err;
+    }
+  }
+  if (!callId) return { status: 'stored', callId: null, reason: 'unknown_call' };
+  try {
+    await temporal.workflow.getHandle(callId).signal(callCompletedSignal, toCallCompleted(event));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { status: 'stored', callId, reason: 'call_not_running' };
+    throw err;
+  }
+  await prisma.postCallEvent.update({ where: { id: row.id }, data: { deliveredAt: new Date() } });
+  return { status: 'delivered', callId };
+}

@@ -1,0 +1,28 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { HISTORIES_DIR } from '../support/calls';
+import { workflowBundlePath } from '../support/env';
+
+// Determinism guard: the current workflow code must replay every committed history (recorded from
+// real runs with RECORD_HISTORIES=1). A change that breaks one needs `patched()` or a new workflow type.
+const fixtures = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+
+test('there are histories for the cache-hit, clone and fallback paths', () => {
+  expect(fixtures).toEqual(expect.arrayContaining(['call-cache-hit.json', 'call-clone.json', 'call-clone-timeout.json', 'call-no-sample.json']));
+});
+
+type History = Parameters<typeof Worker.runReplayHistory>[1];
+const replay = (history: unknown, id: string) => Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, id);
+const load = (file: string): any => JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'));
+
+test.each(fixtures)('%s replays without nondeterminism', async (file) => {
+  await replay(load(file), file);
+});
+
+test('a history the code no longer matches is caught (the guard can fail)', async () => {
+  const history = load('call-clone.json');
+  const scheduled = history.events.find((e: any) => e.activityTaskScheduledEventAttributes);
+  scheduled.activityTaskScheduledEventAttributes.activityType.name = 'someOtherActivity';
+  await expect(replay(history, 'tampered')).rejects.toThrow(/Nondeterminism|TMPRL1100/);
+});
