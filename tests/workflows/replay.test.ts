@@ -12,7 +12,6 @@ test('there are histories for the cache-hit, clone and fallback paths', () => {
   expect(fixtures).toEqual(expect.arrayContaining(['call-cache-hit.json', 'call-clone.json', 'call-clone-timeout.json', 'call-no-sample.json']));
 });
 
-type History = Parameters<typeof Worker.runReplayHistory>[1];
 const replay = (history: unknown, id: string) => Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history, id);
 const load = (file: string): any => JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'));
 
