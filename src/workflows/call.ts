@@ -306,7 +306,10 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
     if (!agentDone() && ended) {
       await condition(agentDone, `${s.postCallGraceSeconds} seconds`, { summary: 'Wait for ElevenLabs’ post-call data' });
     }
-    if (!agentDone()) {
+    // Lost-webhook recovery: ask ElevenLabs, a few times if the conversation is still being analysed.
+    for (let attempt = 0; !agentDone() && attempt < 3; attempt++) {
+      if (attempt > 0) await condition(agentDone, `${s.postCallGraceSeconds} seconds`, { summary: 'Wait before asking ElevenLabs again' });
+      if (agentDone()) break;
       const recovered = await fetchConversation(agentConversation);
       if (recovered) completions.push(recovered);
     }

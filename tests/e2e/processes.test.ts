@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startElevenLabsSandbox, type ElevenLabsSandbox } from '../../src/integrations/elevenlabs/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { freePort, spawnService, type ServiceProcess } from '../support/process';
 import { startTestTemporal } from '../support/temporal';
@@ -34,11 +35,14 @@ async function callStatus(apiUrl: string, workflowId: string): Promise<any> {
 describe('production entry points: worker.ts and server.ts', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
+  let sandbox: ElevenLabsSandbox;
   beforeAll(async () => {
     env = await startTestTemporal();
     db = await createTestDatabase();
+    sandbox = await startElevenLabsSandbox({ callDurationMs: 200, outboundCallLatencyMs: 10 });
   });
   afterAll(async () => {
+    await sandbox?.close();
     await db?.drop();
     await env?.teardown();
   });
@@ -46,12 +50,20 @@ describe('production entry points: worker.ts and server.ts', () => {
   test('refuse to start without DATABASE_URL and TEMPORAL_ADDRESS, naming both', async () => {
     const worker = start('src/worker.ts', {});
     expect(await worker.exited()).toBe(1);
-    expect(worker.output()).toMatch(/DATABASE_URL and TEMPORAL_ADDRESS/);
+    expect(worker.output()).toMatch(/DATABASE_URL and TEMPORAL_ADDRESS and ELEVENLABS_API_KEY/);
   });
 
   test('a webhook through server.ts is handled by worker.ts, both migrating the database at start', async () => {
     const port = await freePort();
-    const common = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: `proc-${port}` };
+    const common = {
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: `proc-${port}`,
+      ELEVENLABS_API_KEY: sandbox.apiKey,
+      ELEVENLABS_API_BASE: sandbox.url,
+      ELEVENLABS_AGENT_ID: 'agent_proc',
+      ELEVENLABS_PHONE_NUMBER_ID: 'phnum_proc',
+    };
     const worker = start('src/worker.ts', common);
     const server = start('src/server.ts', { ...common, PORT: String(port), HOST: '127.0.0.1' });
     await Promise.all([worker.waitFor(/worker polling/), server.waitFor(/API listening/)]);
@@ -59,7 +71,9 @@ describe('production entry points: worker.ts and server.ts', () => {
     const body = incomingCall();
     const res = await post3cx(apiUrl, body);
     expect(res.status).toBe(202);
-    expect((await callStatus(apiUrl, res.json.workflow_id)).status.phase).toBe('received');
+    expect((await callStatus(apiUrl, res.json.workflow_id)).source).toBe('workflow');
+    // The worker process really placed the greeting at the (sandboxed) ElevenLabs API.
+    await sandbox.waitForRequest((r) => r.endpoint === 'outboundCall' && (r.json as any)?.conversation_initiation_client_data?.user_id === res.json.workflow_id, 10_000);
     expect(await server.stop('SIGTERM')).toBe(0);
   });
 });

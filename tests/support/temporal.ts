@@ -1,4 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { INSTALL_HINT, resolveTemporalBinary, type ServerExecutable } from '../../src/temporal/binaries';
@@ -36,7 +37,13 @@ export async function startTimeSkippingTemporal(): Promise<TestWorkflowEnvironme
   quietRuntime();
   const executable = resolveTemporalBinary('temporal-test-server');
   try {
-    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    // The test server takes no search-attribute flag; register them through the operator API.
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    });
+    return env;
   } catch (err) {
     throw new Error(`No Temporal time-skipping test server: ${(err as Error).message}. ${INSTALL_HINT}`, { cause: err });
   }

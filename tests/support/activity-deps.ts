@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ElevenLabsClient } from '../../src/integrations/elevenlabs/client';
+import { startElevenLabsSandbox, type ElevenLabsSandbox, type ElevenLabsSandboxOptions } from '../../src/integrations/elevenlabs/sandbox';
+import { createVoiceSampleStore, type RoutingVoiceSampleStore } from '../../src/integrations/storage/create-store';
+import { createTestDatabase, type TestDatabase } from './db';
+
+export const TEST_AGENT = { agentId: 'agent_test', phoneNumberId: 'phnum_test', telephony: 'sip_trunk' as const };
+
+/** Real dependencies for calling activities directly (MockActivityEnvironment): database, sandbox, storage. */
+export interface ActivityFixture {
+  db: TestDatabase;
+  sandbox: ElevenLabsSandbox;
+  elevenlabs: ElevenLabsClient;
+  storage: RoutingVoiceSampleStore;
+  samplesDir: string;
+  close(): Promise<void>;
+}
+
+export async function startActivityFixture(sandboxOptions: ElevenLabsSandboxOptions = {}): Promise<ActivityFixture> {
+  const db = await createTestDatabase();
+  const sandbox = await startElevenLabsSandbox({ apiLatencyMs: 1, outboundCallLatencyMs: 10, callDurationMs: 200, ringDurationMs: 20, analysisDurationMs: 20, ...sandboxOptions });
+  const elevenlabs = new ElevenLabsClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, requestTimeoutMs: 2000 });
+  const samplesDir = mkdtempSync(path.join(tmpdir(), 'voiceclone-act-'));
+  const storage = createVoiceSampleStore({ kind: 'local', localPath: samplesDir });
+  return {
+    db,
+    sandbox,
+    elevenlabs,
+    storage,
+    samplesDir,
+    close: async () => {
+      await elevenlabs.close();
+      await sandbox.close();
+      await db.drop();
+      rmSync(samplesDir, { recursive: true, force: true });
+    },
+  };
+}
