@@ -98,6 +98,8 @@ export interface CallStatus {
   steps: Partial<Record<CallStep, string>>;
   failureReason: CallFailureReason | null;
   lastError: string | null;
+  /** The last state 3CX reported (CallStateChanged), with when. */
+  threecxState: { state: string; at: string } | null;
 }
 
 export type CallStep = 'received' | 'recorded' | 'greeting' | 'cloning' | 'voiceReady' | 'transferring' | 'transferred' | 'callerHungUp' | 'ended';

@@ -7,6 +7,8 @@ import type { VoiceCloneResult, VoiceCloneStatus, VoiceCloneSubscription } from 
 
 // callWorkflow
 export const statusQuery = defineQuery<CallStatus>('status');
+/** 3CX: the call changed state (ringing, connected, held…); recorded in the status. */
+export const callStateChangedSignal = defineSignal<[{ state: string; at: string }]>('callStateChanged');
 /** 3CX: the caller hung up. Pending steps stop and the call is finalised. */
 export const callEndedSignal = defineSignal<[CallEndedEvent]>('callEnded');
 /** ElevenLabs post-call webhook (or its recovery) for one of the call's conversations. */

@@ -25,6 +25,7 @@ import type {
 import {
   callCompletedSignal,
   callEndedSignal,
+  callStateChangedSignal,
   retryCloneSignal,
   statusQuery,
   transferNowSignal,
@@ -72,6 +73,7 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
     steps: { received: input.receivedAt },
     failureReason: null,
     lastError: null,
+    threecxState: null,
   };
   let ended: CallEndedEvent | undefined;
   const completions: CallCompletedEvent[] = [];
@@ -84,6 +86,9 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
   const records: Promise<void>[] = [];
 
   setHandler(statusQuery, () => status);
+  setHandler(callStateChangedSignal, (event) => {
+    status.threecxState = event;
+  });
   setHandler(callEndedSignal, (event) => {
     ended ??= event;
     status.steps.callerHungUp ??= event.endedAt;

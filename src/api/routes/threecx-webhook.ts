@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../../config';
 import { callWorkflowId } from '../../contracts/call';
-import { callEndedSignal } from '../../contracts/messages';
+import { callEndedSignal, callStateChangedSignal } from '../../contracts/messages';
 import { DEFAULT_PBX, threeCxEventSchema } from '../../integrations/threecx/payload';
 import { verifyThreeCxSignature } from '../../integrations/threecx/signature';
 import type { Logger } from '../../logger';
@@ -45,24 +45,23 @@ export function threeCxWebhookRouter({ config, temporal, log }: ThreeCxWebhookDe
       return;
     }
 
-    if (event.event_type === 'CallEnded') {
-      try {
-        await temporal.workflow.getHandle(workflowId).signal(callEndedSignal, {
+    const handle = temporal.workflow.getHandle(workflowId);
+    try {
+      if (event.event_type === 'CallEnded') {
+        await handle.signal(callEndedSignal, {
           endedAt: new Date(event.timestamp).toISOString(),
           durationSeconds: event.duration ?? null,
           reason: event.state ?? 'caller_hung_up',
         });
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `No running call ${workflowId}`);
-        throw err;
+      } else {
+        await handle.signal(callStateChangedSignal, { state: event.state ?? 'unknown', at: new Date(event.timestamp).toISOString() });
       }
-      log.info({ workflowId }, '3CX CallEnded: call workflow signalled');
-      res.status(202).json({ status: 'accepted', workflow_id: workflowId, call_id: event.call_id, status_url: statusUrl, duplicate: false });
-      return;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `No running call ${workflowId}`);
+      throw err;
     }
-
-    // CallStateChanged carries nothing the workflow acts on yet; acknowledge it.
-    res.status(202).json({ status: 'ignored', workflow_id: workflowId, call_id: event.call_id, status_url: statusUrl, duplicate: false });
+    log.info({ workflowId, event: event.event_type, state: event.state }, `3CX ${event.event_type}: call workflow signalled`);
+    res.status(202).json({ status: 'accepted', workflow_id: workflowId, call_id: event.call_id, status_url: statusUrl, duplicate: false });
   });
 
   return router;
