@@ -12,6 +12,7 @@ import { ElevenLabsClient } from './integrations/elevenlabs/client';
 import { createVoiceSampleStore, type RoutingVoiceSampleStore } from './integrations/storage/create-store';
 import type { Logger } from './logger';
 import { connectTemporalClient } from './temporal/connection';
+import { ensureCacheCleanupSchedule } from './temporal/schedules';
 import { createCallWorker } from './temporal/worker';
 
 // Start-up pieces shared by the production entry points (worker.ts, server.ts) and `npm start`.
@@ -89,6 +90,12 @@ export async function startWorker(config: Config, resolved: Resolved, prisma: Pr
       agent: resolved.elevenlabs,
       sampleLimits: { maxSizeBytes: config.clone.maxSizeBytes, minDurationSeconds: config.clone.minDurationSeconds },
     }),
+  });
+  await ensureCacheCleanupSchedule(temporal, {
+    taskQueue: config.temporal.taskQueue,
+    intervalSeconds: config.cache.cleanupIntervalSeconds,
+    voiceSlotReserve: config.cache.voiceSlotReserve,
+    callLogRetentionDays: config.cache.callLogRetentionDays,
   });
   const done = worker.run().finally(async () => {
     await elevenlabs.close();

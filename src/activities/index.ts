@@ -5,6 +5,7 @@ import type { VoiceSampleLimits } from '../integrations/storage/audio-validation
 import type { VoiceSampleStore } from '../integrations/storage/voice-sample-store';
 import { agentCallActivities, type AgentSettings } from './agent-call';
 import { cacheActivities } from './cache';
+import { cacheCleanupActivities } from './cache-cleanup';
 import { callLogActivities } from './call-log';
 import { cloneActivities } from './clone';
 import { cloneJobActivities } from './clone-job';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...callLogActivities(deps),
     ...agentCallActivities(deps),
     ...cacheActivities(deps),
+    ...cacheCleanupActivities(deps),
     ...cloneActivities(deps),
     ...cloneJobActivities(deps),
     ...eventActivities(deps),

@@ -5,6 +5,8 @@ import type { PrismaClient } from '../db/prisma';
 import type { Logger } from '../logger';
 import { errorHandler, HttpError } from './errors';
 import { requireAdminToken } from './middleware/admin-auth';
+import { callActionsRouter } from './routes/call-actions';
+import { cacheRouter } from './routes/cache';
 import { callsRouter } from './routes/calls';
 import { cloneStatusRouter } from './routes/clone-status';
 import { elevenLabsWebhookRouter } from './routes/elevenlabs-webhook';
@@ -28,6 +30,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(['/calls', '/callers', '/api'], requireAdminToken(deps.config.adminApiToken));
   app.use(callsRouter(deps));
   app.use(cloneStatusRouter(deps));
+  app.use(callActionsRouter(deps));
+  app.use(cacheRouter(deps));
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.log));

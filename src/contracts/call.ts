@@ -100,7 +100,11 @@ export interface CallStatus {
   lastError: string | null;
   /** The last state 3CX reported (CallStateChanged), with when. */
   threecxState: { state: string; at: string } | null;
+  /** Operator signals received (use default voice, retry clone, transfer now), in order. */
+  operatorActions: { action: OperatorAction; at: string }[];
 }
+
+export type OperatorAction = 'useDefaultVoiceNow' | 'retryClone' | 'transferNow';
 
 export type CallStep = 'received' | 'recorded' | 'greeting' | 'cloning' | 'voiceReady' | 'transferring' | 'transferred' | 'callerHungUp' | 'ended';
 

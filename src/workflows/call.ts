@@ -20,6 +20,7 @@ import type {
   CallPhase,
   CallStatus,
   FallbackReason,
+  OperatorAction,
   VoiceSource,
 } from '../contracts/call';
 import {
@@ -74,6 +75,7 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
     failureReason: null,
     lastError: null,
     threecxState: null,
+    operatorActions: [],
   };
   let ended: CallEndedEvent | undefined;
   const completions: CallCompletedEvent[] = [];
@@ -101,14 +103,18 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
   setHandler(voiceResultSignal, (result) => {
     if (result.callerId === callerE164) voiceResult = result;
   });
+  const noteOperator = (action: OperatorAction) => status.operatorActions.push({ action, at: new Date().toISOString() });
   setHandler(useDefaultVoiceNowSignal, () => {
     operatorWantsDefault = true;
+    noteOperator('useDefaultVoiceNow');
   });
   setHandler(retryCloneSignal, () => {
     operatorWantsRetry = true;
+    noteOperator('retryClone');
   });
   setHandler(transferNowSignal, () => {
     operatorApprovedTransfer = true;
+    noteOperator('transferNow');
   });
 
   const now = () => new Date().toISOString();

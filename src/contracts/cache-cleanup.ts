@@ -1,0 +1,17 @@
+export const CACHE_CLEANUP_SCHEDULE_ID = 'voice-clone-cache-cleanup';
+
+export interface CacheCleanupInput {
+  /** Free ElevenLabs voice slots to keep; least-recently-used clones are evicted below it. */
+  voiceSlotReserve: number;
+  /** Call logs, post-call payloads and conversation links older than this are deleted. */
+  callLogRetentionDays: number;
+}
+
+export interface CacheCleanupResult {
+  expired: number;
+  evicted: number;
+  voicesDeleted: number;
+  voiceDeletionsFailed: number;
+  freeVoiceSlots: number | null;
+  purged: { calls: number; postCallEvents: number; conversations: number };
+}
