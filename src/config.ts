@@ -76,6 +76,11 @@ const env = z.object({
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('voiceclone-precall'),
   TEMPORAL_UI_PORT: int(0, 65535).default(8233),
+  WORKER_METRICS_BIND: z
+    .string()
+    .trim()
+    .regex(/^$|^[\w.:[\]-]+:\d{1,5}$/, 'must be host:port, or empty to turn the worker metrics endpoint off')
+    .default('0.0.0.0:9464'),
 
   DATA_DIR: z.string().trim().min(1).default('./.data'),
   EMBEDDED_TEMPORAL_PORT: int(1, 65535).default(7233),
@@ -158,7 +163,7 @@ export interface Config {
   http: { host: string; port: number; corsOrigins: string[]; publicBaseUrl: string | undefined; maxWebhookBodyBytes: number; maxPostCallBodyBytes: number };
   logLevel: Env['LOG_LEVEL'];
   database: { url: string | undefined; poolSize: number };
-  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number };
+  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number; workerMetricsBind: string | undefined };
   /** `npm start` only: where embedded parts keep their state and listen. */
   embedded: { dataDir: string; temporalPort: number; postgresPort: number };
   elevenlabs: {
@@ -258,7 +263,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiPort: e.TEMPORAL_UI_PORT },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiPort: e.TEMPORAL_UI_PORT,
+      workerMetricsBind: e.WORKER_METRICS_BIND || undefined,
+    },
     embedded: { dataDir: e.DATA_DIR, temporalPort: e.EMBEDDED_TEMPORAL_PORT, postgresPort: e.EMBEDDED_POSTGRES_PORT },
     elevenlabs: {
       apiKey: e.ELEVENLABS_API_KEY,

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { prepareDatabase, startApi, startWorker, type ElevenLabsTarget } from './bootstrap';
 import { loadConfig } from './config';
 import { startEmbeddedElevenLabs } from './dev/embedded-elevenlabs';
@@ -7,6 +6,7 @@ import { startEmbeddedPostgres } from './dev/embedded-postgres';
 import { startEmbeddedTemporal } from './dev/embedded-temporal';
 import { sampleWebhookCurl } from './dev/sample-webhook';
 import { createLogger } from './logger';
+import { installTemporalRuntime } from './temporal/runtime';
 
 // `npm start`: the whole service in one process on embedded defaults. A Temporal dev server with
 // its Web UI unless TEMPORAL_ADDRESS is set, an embedded PostgreSQL (PGlite) unless DATABASE_URL is
@@ -16,7 +16,7 @@ import { createLogger } from './logger';
 async function main(): Promise<void> {
   let config = loadConfig();
   // Keep the console for our banner: the SDK's own INFO lines (bundling, worker state) are noise here.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installTemporalRuntime({ logLevel: 'WARN', metricsBind: config.temporal.workerMetricsBind });
   const log = createLogger(config.logLevel, { process: 'dev' });
   const dataDir = path.resolve(config.embedded.dataDir);
   const pgPort = config.embedded.postgresPort;

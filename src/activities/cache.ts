@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/prisma';
+import { recordCloneDuration } from './outcome-metrics';
 
 export interface CachedVoice {
   voiceId: string;
@@ -40,6 +41,7 @@ export function cacheActivities({ prisma }: { prisma: PrismaClient }) {
      * after a lost acknowledgement finds the row and writes nothing twice.
      */
     async saveClonedVoice(input: SaveClonedVoiceInput): Promise<{ expiresAt: string }> {
+      recordCloneDuration(input.apiResponseTimeMs);
       return prisma.$transaction(async (tx) => {
         const existing = await tx.voiceCloneCache.findFirst({ where: { clonedVoiceId: input.voiceId, deletedAt: null } });
         if (existing) return { expiresAt: existing.ttlExpiresAt.toISOString() };

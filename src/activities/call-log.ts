@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/prisma';
 import type { Prisma } from '../generated/prisma/client';
+import { recordCallOutcome } from './outcome-metrics';
 import type { CallInput, CallLogStatus } from '../contracts/call';
 
 export interface FinalizeCallLogInput {
@@ -55,6 +56,8 @@ export function callLogActivities({ prisma }: { prisma: PrismaClient }) {
           },
         });
       });
+      const meta = input.metadata as { voice_source?: string | null; fallback_reason?: string | null };
+      recordCallOutcome(input.status, meta.voice_source ?? null, meta.fallback_reason ?? null);
     },
   };
 }

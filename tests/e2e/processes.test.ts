@@ -55,6 +55,7 @@ describe('production entry points: worker.ts and server.ts', () => {
 
   test('a webhook through server.ts is handled by worker.ts, both migrating the database at start', async () => {
     const port = await freePort();
+    const metricsPort = await freePort();
     const common = {
       DATABASE_URL: db.url,
       TEMPORAL_ADDRESS: env.address,
@@ -63,17 +64,34 @@ describe('production entry points: worker.ts and server.ts', () => {
       ELEVENLABS_API_BASE: sandbox.url,
       ELEVENLABS_AGENT_ID: 'agent_proc',
       ELEVENLABS_PHONE_NUMBER_ID: 'phnum_proc',
+      ELEVENLABS_WEBHOOK_SECRET: 'whsec_proc',
     };
-    const worker = start('src/worker.ts', common);
-    const server = start('src/server.ts', { ...common, PORT: String(port), HOST: '127.0.0.1' });
+    const worker = start('src/worker.ts', { ...common, WORKER_METRICS_BIND: `127.0.0.1:${metricsPort}` });
+    const server = start('src/server.ts', { ...common, PORT: String(port), HOST: '127.0.0.1', WORKER_METRICS_BIND: '' });
     await Promise.all([worker.waitFor(/worker polling/), server.waitFor(/API listening/)]);
     const apiUrl = `http://127.0.0.1:${port}`;
+    sandbox.configure({ webhookUrl: `${apiUrl}/webhook/elevenlabs/postcall`, webhookSecret: 'whsec_proc' });
     const body = incomingCall();
     const res = await post3cx(apiUrl, body);
     expect(res.status).toBe(202);
     expect((await callStatus(apiUrl, res.json.workflow_id)).source).toBe('workflow');
     // The worker process really placed the greeting at the (sandboxed) ElevenLabs API.
     await sandbox.waitForRequest((r) => r.endpoint === 'outboundCall' && (r.json as any)?.conversation_initiation_client_data?.user_id === res.json.workflow_id, 10_000);
+    // The worker exposes the Temporal SDK's worker metrics and ours for Prometheus.
+    let metrics = '';
+    for (let i = 0; i < 50 && !metrics.includes('activity_type="playGreeting"'); i++) {
+      metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(metrics).toMatch(/^temporal_worker_task_slots_available\{/m);
+    expect(metrics).toMatch(/^temporal_activity_\w+\{[^}]*activity_type="playGreeting"/m);
+    // …and ours, recorded by activities through the SDK's meter, once the call is over.
+    for (let i = 0; i < 100 && !metrics.includes('voiceclone_calls_total'); i++) {
+      metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(metrics).toMatch(/^voiceclone_calls_total\{[^}]*status="completed"[^}]*voice_source="default"/m);
+    expect(metrics).toMatch(/^voiceclone_fallbacks_total\{[^}]*reason="no_sample"/m);
     expect(await server.stop('SIGTERM')).toBe(0);
   });
 });
@@ -89,6 +107,7 @@ describe('npm start (src/dev.ts)', () => {
         EMBEDDED_TEMPORAL_PORT: String(await freePort()),
         EMBEDDED_POSTGRES_PORT: String(await freePort()),
         TEMPORAL_UI_PORT: String(await freePort()),
+        WORKER_METRICS_BIND: '',
         LOG_LEVEL: 'warn',
       };
       const dev = start('src/dev.ts', env);
