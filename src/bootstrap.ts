@@ -1,16 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createActivities } from './activities';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createActivities, type Activities } from './activities';
 import type { AgentSettings } from './activities/agent-call';
 import { createApp } from './api/app';
 import type { Config } from './config';
 import { migrateDatabase } from './db/migrate';
 import { createPrismaClient, type PrismaClient } from './db/prisma';
-import { ElevenLabsClient } from './integrations/elevenlabs/client';
+import { ElevenLabsClient, type ElevenLabsClientOptions } from './integrations/elevenlabs/client';
 import { createVoiceSampleStore, type RoutingVoiceSampleStore } from './integrations/storage/create-store';
 import type { Logger } from './logger';
+import { elevenLabsTemporalObserver } from './metrics/elevenlabs-temporal';
+import { createMetrics } from './metrics/registry';
 import { connectTemporalClient } from './temporal/connection';
 import { ensureCacheCleanupSchedule } from './temporal/schedules';
 import { createCallWorker } from './temporal/worker';
@@ -35,12 +37,13 @@ export async function prepareDatabase(databaseUrl: string, log: Logger, poolSize
   return createPrismaClient(databaseUrl, poolSize);
 }
 
-export function createElevenLabsClient(config: Config, target: ElevenLabsTarget): ElevenLabsClient {
+export function createElevenLabsClient(config: Config, target: ElevenLabsTarget, onRequest?: ElevenLabsClientOptions['onRequest']): ElevenLabsClient {
   return new ElevenLabsClient({
     baseUrl: target.baseUrl,
     apiKey: target.apiKey,
     requestTimeoutMs: config.elevenlabs.requestTimeoutMs,
     cloneTimeoutMs: config.clone.timeoutSeconds * 1000,
+    onRequest,
   });
 }
 
@@ -73,23 +76,28 @@ export interface RunningWorker {
   done: Promise<void>;
 }
 
+/** The worker's activities, wired to real dependencies from the configuration. */
+export function buildActivities(
+  config: Config,
+  deps: { prisma: PrismaClient; elevenlabs: ElevenLabsClient; temporal: Client; agent: AgentSettings },
+): Activities {
+  return createActivities({
+    ...deps,
+    storage: createStorage(config),
+    taskQueue: config.temporal.taskQueue,
+    sampleLimits: { maxSizeBytes: config.clone.maxSizeBytes, minDurationSeconds: config.clone.minDurationSeconds },
+  });
+}
+
 export async function startWorker(config: Config, resolved: Resolved, prisma: PrismaClient, log: Logger): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: resolved.temporalAddress });
   const temporal = await connectTemporalClient({ address: resolved.temporalAddress, namespace: config.temporal.namespace });
-  const elevenlabs = createElevenLabsClient(config, resolved.elevenlabs);
+  const elevenlabs = createElevenLabsClient(config, resolved.elevenlabs, elevenLabsTemporalObserver(Runtime.instance().metricMeter));
   const worker = await createCallWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({
-      prisma,
-      elevenlabs,
-      storage: createStorage(config),
-      temporal,
-      taskQueue: config.temporal.taskQueue,
-      agent: resolved.elevenlabs,
-      sampleLimits: { maxSizeBytes: config.clone.maxSizeBytes, minDurationSeconds: config.clone.minDurationSeconds },
-    }),
+    activities: buildActivities(config, { prisma, elevenlabs, temporal, agent: resolved.elevenlabs }),
   });
   await ensureCacheCleanupSchedule(temporal, {
     taskQueue: config.temporal.taskQueue,
@@ -115,7 +123,9 @@ export interface RunningApi {
 
 export async function startApi(config: Config, resolved: Resolved, prisma: PrismaClient, log: Logger): Promise<RunningApi> {
   const temporal = await connectTemporalClient({ address: resolved.temporalAddress, namespace: config.temporal.namespace });
-  const app = createApp({ config, temporal, prisma, log });
+  const metrics = createMetrics();
+  const elevenlabs = createElevenLabsClient(config, resolved.elevenlabs, metrics.elevenlabs.observe);
+  const app = createApp({ config, temporal, prisma, log, storage: createStorage(config), elevenlabs, metrics });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
@@ -131,6 +141,7 @@ export async function startApi(config: Config, resolved: Resolved, prisma: Prism
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await temporal.connection.close();
+      await elevenlabs.close();
     },
   };
 }

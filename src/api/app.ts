@@ -2,14 +2,23 @@ import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db/prisma';
+import type { VoiceSampleStore } from '../integrations/storage';
 import type { Logger } from '../logger';
+import { httpMetricsMiddleware } from '../metrics/http';
+import { createMetrics, type Metrics } from '../metrics/registry';
 import { errorHandler, HttpError } from './errors';
 import { requireAdminToken } from './middleware/admin-auth';
+import { requestLogging } from './middleware/request-log';
 import { callActionsRouter } from './routes/call-actions';
 import { cacheRouter } from './routes/cache';
 import { callsRouter } from './routes/calls';
+import { callerCallsRouter } from './routes/caller-calls';
+import { callersRouter } from './routes/callers';
+import { statisticsRouter } from './routes/statistics';
 import { cloneStatusRouter } from './routes/clone-status';
 import { elevenLabsWebhookRouter } from './routes/elevenlabs-webhook';
+import { healthRouter, type ElevenLabsHealthCheck } from './routes/health';
+import { metricsRouter } from './routes/metrics';
 import { threeCxWebhookRouter } from './routes/threecx-webhook';
 
 export interface AppDeps {
@@ -17,18 +26,31 @@ export interface AppDeps {
   temporal: Client;
   prisma: PrismaClient;
   log: Logger;
+  /** Checked by GET /health (reported as `skipped` when absent). */
+  elevenlabs?: ElevenLabsHealthCheck;
+  /** This app's metrics; a fresh registry when absent, so several apps in one process never collide. */
+  metrics?: Metrics;
+  storage: VoiceSampleStore;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.threecx.trustedProxies.length > 0 ? deps.config.threecx.trustedProxies : false);
+  const metrics = deps.metrics ?? createMetrics();
+  app.use(requestLogging(deps.log));
+  app.use(httpMetricsMiddleware(metrics.http));
+  app.use(healthRouter(deps));
+  app.use(metricsRouter(metrics.registry));
 
   // Webhooks read their raw body themselves (signatures are over the exact bytes received).
   app.use(threeCxWebhookRouter(deps));
   app.use(elevenLabsWebhookRouter(deps));
   app.use(['/calls', '/callers', '/api'], requireAdminToken(deps.config.adminApiToken));
   app.use(callsRouter(deps));
+  app.use(callersRouter(deps));
+  app.use(callerCallsRouter(deps));
+  app.use(statisticsRouter(deps));
   app.use(cloneStatusRouter(deps));
   app.use(callActionsRouter(deps));
   app.use(cacheRouter(deps));

@@ -92,6 +92,7 @@ describe('production entry points: worker.ts and server.ts', () => {
     }
     expect(metrics).toMatch(/^voiceclone_calls_total\{[^}]*status="completed"[^}]*voice_source="default"/m);
     expect(metrics).toMatch(/^voiceclone_fallbacks_total\{[^}]*reason="no_sample"/m);
+    expect(metrics).toMatch(/^elevenlabs_request_duration_bucket\{[^}]*endpoint="\/v1\/convai\/sip-trunk\/outbound-call"[^}]*status="200"/m);
     expect(await server.stop('SIGTERM')).toBe(0);
   });
 });

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import { createApp } from '../../src/api/app';
-import { createElevenLabsClient, createStorage, type ElevenLabsTarget } from '../../src/bootstrap';
+import { buildActivities, createElevenLabsClient, createStorage, type ElevenLabsTarget } from '../../src/bootstrap';
 import { loadConfig, type Config } from '../../src/config';
 import type { ElevenLabsClient } from '../../src/integrations/elevenlabs/client';
 import { startElevenLabsSandbox, type ElevenLabsSandbox, type ElevenLabsSandboxOptions } from '../../src/integrations/elevenlabs/sandbox';
@@ -90,15 +89,7 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      activities: createActivities({
-        prisma: db.prisma,
-        elevenlabs,
-        storage: createStorage(config),
-        temporal: env.client,
-        taskQueue,
-        agent: target,
-        sampleLimits: { maxSizeBytes: config.clone.maxSizeBytes, minDurationSeconds: config.clone.minDurationSeconds },
-      }),
+      activities: buildActivities(config, { prisma: db.prisma, elevenlabs, temporal: env.client, agent: target }),
       workflowBundle: { codePath: workflowBundlePath() },
     });
     running = worker.run();
@@ -111,7 +102,7 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
   };
 
   await startWorker();
-  const app = createApp({ config, temporal: env.client, prisma: db.prisma, log });
+  const app = createApp({ config, temporal: env.client, prisma: db.prisma, log, storage: createStorage(config), elevenlabs });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

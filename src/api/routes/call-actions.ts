@@ -1,15 +1,10 @@
 import { Router, type Request } from 'express';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { z } from 'zod';
 import type { CallStatus } from '../../contracts/call';
 import { retryCloneSignal, statusQuery, transferNowSignal, useDefaultVoiceNowSignal } from '../../contracts/messages';
 import type { Logger } from '../../logger';
 import { HttpError } from '../errors';
-import { parseOrThrow } from '../validation';
-
-const callIdParam = z.object({
-  callId: z.string().regex(/^call-[a-z0-9.-]+-[A-Za-z0-9._:-]+$/, 'must be a call id such as call-acme.3cx.eu-1264'),
-});
+import { parseCallId } from '../params';
 
 const SIGNALS = {
   'use-default-voice': useDefaultVoiceNowSignal,
@@ -28,7 +23,7 @@ export function callActionsRouter({ temporal, log }: { temporal: Client; log: Lo
   const router = Router();
 
   async function runningCall(req: Request): Promise<WorkflowHandle> {
-    const { callId } = parseOrThrow(callIdParam, req.params, 'call id');
+    const callId = parseCallId(req.params);
     const handle = temporal.workflow.getHandle(callId);
     let description;
     try {
@@ -54,17 +49,16 @@ export function callActionsRouter({ temporal, log }: { temporal: Client; log: Lo
     res.status(202).json({ action: 'cancel', status });
   });
 
-  router.post('/calls/:callId/:action', async (req, res, next) => {
-    const action = req.params.action as keyof typeof SIGNALS;
-    const signal = SIGNALS[action];
-    if (!signal) return next();
-    const handle = await runningCall(req);
-    await handle.signal(signal);
-    // A query after a signal is answered once the workflow has processed that signal.
-    const status: CallStatus = await handle.query(statusQuery);
-    log.info({ workflowId: handle.workflowId, action }, 'operator action');
-    res.status(202).json({ action, status });
-  });
+  for (const [action, signal] of Object.entries(SIGNALS)) {
+    router.post(`/calls/:callId/${action}`, async (req, res) => {
+      const handle = await runningCall(req);
+      await handle.signal(signal);
+      // A query after a signal is answered once the workflow has processed that signal.
+      const status: CallStatus = await handle.query(statusQuery);
+      log.info({ workflowId: handle.workflowId, action }, 'operator action');
+      res.status(202).json({ action, status });
+    });
+  }
 
   return router;
 }

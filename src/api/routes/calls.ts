@@ -1,11 +1,10 @@
 import { Router } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { z } from 'zod';
 import type { PrismaClient } from '../../db/prisma';
 import { statusQuery } from '../../contracts/messages';
 import type { Logger } from '../../logger';
 import { HttpError } from '../errors';
-import { parseOrThrow } from '../validation';
+import { parseCallId } from '../params';
 
 export interface CallsDeps {
   temporal: Client;
@@ -15,16 +14,12 @@ export interface CallsDeps {
   queryTimeoutMs?: number;
 }
 
-const callIdParam = z.object({
-  callId: z.string().regex(/^call-[a-z0-9.-]+-[A-Za-z0-9._:-]+$/, 'must be a call id such as call-acme.3cx.eu-1264'),
-});
-
 export function callsRouter({ temporal, prisma, log, queryTimeoutMs = 3000 }: CallsDeps): Router {
   const router = Router();
 
   /** The call's live state, answered by the workflow itself through its `status` query. */
   router.get('/calls/:callId', async (req, res) => {
-    const { callId } = parseOrThrow(callIdParam, req.params, 'call id');
+    const callId = parseCallId(req.params);
     const handle = temporal.workflow.getHandle(callId);
     try {
       const status = await temporal.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery));

@@ -41,6 +41,7 @@ export function elevenLabsWebhookRouter({ config, temporal, prisma, log }: Eleve
       return;
     }
     const outcome = await deliverPostCallEvent(prisma, temporal, event);
+    res.locals.workflowId = outcome.callId;
     log.info({ workflowId: outcome.callId, type: event.kind, conversationId: event.data.conversation_id, outcome: outcome.status }, 'ElevenLabs post-call webhook');
     res.status(200).json({ ...outcome, type: event.kind, conversation_id: event.data.conversation_id });
   });

@@ -32,6 +32,7 @@ export function threeCxWebhookRouter({ config, temporal, log }: ThreeCxWebhookDe
     }
     const event = parseOrThrow(threeCxEventSchema, parseJsonBody(body), '3CX event');
     const workflowId = callWorkflowId(event.pbx ?? DEFAULT_PBX, event.call_id);
+    res.locals.workflowId = workflowId;
     const statusUrl = `/calls/${encodeURIComponent(workflowId)}`;
 
     if (event.event_type === 'IncomingCall') {

@@ -10,7 +10,7 @@ import {
   ElevenLabsTimeoutError,
   ElevenLabsUnexpectedResponseError,
 } from './errors';
-import { HttpTransport, type TransportMethod, type TransportRequest, type TransportResult } from './http-transport';
+import { HttpTransport, type TransportFailureKind, type TransportMethod, type TransportRequest, type TransportResult } from './http-transport';
 import { buildOutboundCallBody, OUTBOUND_CALL_PATHS, type OutboundCallParams, type OutboundCallResult, parseOutboundCallResponse } from './outbound-call';
 import {
   addVoiceResponseSchema,
@@ -40,6 +40,20 @@ export interface ElevenLabsClientOptions {
   connections?: number;
   /** Use this dispatcher (e.g. undici MockAgent) instead of an owned keep-alive Agent; close() leaves it open. */
   dispatcher?: Dispatcher;
+  /** Told about every exchange, failed ones included (metrics). What it throws is ignored. */
+  onRequest?: (event: ElevenLabsRequestEvent) => void;
+}
+
+/** One exchange with ElevenLabs, as reported to `onRequest`. */
+export interface ElevenLabsRequestEvent {
+  method: TransportMethod;
+  /** The path without query string and with ids replaced, e.g. `/v1/voices/{voice_id}`. */
+  endpoint: string;
+  /** HTTP status; null when no response arrived. */
+  status: number | null;
+  durationMs: number;
+  /** Why no response arrived; null when one did. */
+  failure: TransportFailureKind | null;
 }
 
 export interface RequestOptions {
@@ -128,6 +142,17 @@ export interface HealthCheckResult {
 
 const USER_AGENT = 'voiceclone-precall/0.1 (+undici)';
 
+const ID_PATHS: [RegExp, string][] = [
+  [/^\/v1\/voices\/(?!add$)[^/]+$/, '/v1/voices/{voice_id}'],
+  [/^\/v1\/convai\/conversations\/[^/]+$/, '/v1/convai/conversations/{conversation_id}'],
+];
+
+/** Keeps metric labels bounded: no query strings, no voice or conversation ids. */
+export function endpointPattern(path: string): string {
+  const bare = path.split('?', 1)[0]!;
+  return ID_PATHS.find(([re]) => re.test(bare))?.[1] ?? bare;
+}
+
 function describeTransportFailure(method: string, path: string, result: Extract<TransportResult, { ok: false }>): string {
   const reason = result.cause instanceof Error ? result.cause.message : String(result.cause);
   return `ElevenLabs ${method} ${path} ${result.kind === 'network' ? 'network error' : result.kind}${result.code ? ` (${result.code})` : ''}: ${reason}`;
@@ -143,8 +168,10 @@ export class ElevenLabsClient {
   private readonly requestTimeoutMs: number;
   private readonly cloneTimeoutMs: number;
   private readonly healthCheckTimeoutMs: number;
+  private readonly onRequest: ElevenLabsClientOptions['onRequest'];
 
   constructor(options: ElevenLabsClientOptions) {
+    this.onRequest = options.onRequest;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.cloneTimeoutMs = options.cloneTimeoutMs ?? 120_000;
     this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? 3_000;
@@ -233,7 +260,7 @@ export class ElevenLabsClient {
     const body = buildOutboundCallBody(params);
     const method: TransportMethod = 'POST';
     const path = OUTBOUND_CALL_PATHS[params.telephony];
-    const result = await this.transport.send({
+    const result = await this.send({
       method,
       path,
       json: body,
@@ -331,7 +358,7 @@ export class ElevenLabsClient {
   async healthCheck(options: RequestOptions = {}): Promise<HealthCheckResult> {
     const method: TransportMethod = 'GET';
     const path = '/v1/user/subscription';
-    const result = await this.transport.send({
+    const result = await this.send({
       method,
       path,
       timeoutMs: options.timeoutMs ?? this.healthCheckTimeoutMs,
@@ -350,12 +377,30 @@ export class ElevenLabsClient {
     await this.ownedAgent?.close();
   }
 
+  private async send(req: TransportRequest): Promise<TransportResult> {
+    const result = await this.transport.send(req);
+    if (this.onRequest) {
+      try {
+        this.onRequest({
+          method: req.method,
+          endpoint: endpointPattern(req.path),
+          status: result.ok ? result.response.status : null,
+          durationMs: result.latencyMs,
+          failure: result.ok ? null : result.kind,
+        });
+      } catch {
+        // An observer never breaks a request.
+      }
+    }
+    return result;
+  }
+
   private requestOptions(options: RequestOptions): Pick<TransportRequest, 'timeoutMs' | 'signal'> {
     return { timeoutMs: options.timeoutMs ?? this.requestTimeoutMs, signal: options.signal };
   }
 
   private async call<S extends z.ZodType>(schema: S, req: TransportRequest): Promise<z.infer<S>> {
-    const result = await this.transport.send(req);
+    const result = await this.send(req);
     if (!result.ok) throw this.transportError(req.method, req.path, result);
     const { status, headers, bodyText } = result.response;
     if (status < 200 || status >= 300) throw errorFromResponse({ status, headers, bodyText, method: req.method, path: req.path });

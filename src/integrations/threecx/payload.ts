@@ -35,26 +35,26 @@ const direction = z
   .pipe(z.enum(['in', 'out']))
   .transform((v) => (v === 'in' ? ('In' as const) : ('Out' as const)));
 
-export const threeCxEventSchema = z.preprocess(
-  applyAliases,
-  z.object({
-    event_type: z.enum(['IncomingCall', 'CallStateChanged', 'CallEnded']),
-    call_id: callId,
-    caller_id: z.string().max(64).default(''),
-    called_number: z.string().trim().max(64).default(''),
-    timestamp: z.iso.datetime({ offset: true }),
-    direction: direction.default('In'),
-    duration: z.number().int().nonnegative().max(7 * 86_400).optional(),
-    recording_url: z.url().max(2048).optional(),
-    state: z.string().trim().max(64).optional(),
-    pbx: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^[a-z0-9]([a-z0-9.-]{0,126}[a-z0-9])?$/, 'must be a host name such as acme.3cx.eu')
-      .optional(),
-  }),
-);
+/** The event after aliases are mapped: what the OpenAPI document shows. */
+export const threeCxEventBodySchema = z.object({
+  event_type: z.enum(['IncomingCall', 'CallStateChanged', 'CallEnded']),
+  call_id: callId,
+  caller_id: z.string().max(64).default(''),
+  called_number: z.string().trim().max(64).default(''),
+  timestamp: z.iso.datetime({ offset: true }),
+  direction: direction.default('In'),
+  duration: z.number().int().nonnegative().max(7 * 86_400).optional(),
+  recording_url: z.url().max(2048).optional(),
+  state: z.string().trim().max(64).optional(),
+  pbx: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9]([a-z0-9.-]{0,126}[a-z0-9])?$/, 'must be a host name such as acme.3cx.eu')
+    .optional(),
+});
+
+export const threeCxEventSchema = z.preprocess(applyAliases, threeCxEventBodySchema);
 
 export type ThreeCxEvent = z.infer<typeof threeCxEventSchema>;
 
