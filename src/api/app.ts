@@ -12,6 +12,7 @@ import { requestLogging } from './middleware/request-log';
 import { callActionsRouter } from './routes/call-actions';
 import { cacheRouter } from './routes/cache';
 import { callsRouter } from './routes/calls';
+import { docsRouter } from './routes/docs';
 import { callerCallsRouter } from './routes/caller-calls';
 import { callersRouter } from './routes/callers';
 import { statisticsRouter } from './routes/statistics';
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(httpMetricsMiddleware(metrics.http));
   app.use(healthRouter(deps));
   app.use(metricsRouter(metrics.registry));
+  app.use(docsRouter());
 
   // Webhooks read their raw body themselves (signatures are over the exact bytes received).
   app.use(threeCxWebhookRouter(deps));
