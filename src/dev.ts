@@ -75,6 +75,7 @@ async function main(): Promise<void> {
         '',
         'VoiceClone Pre-Call is running.',
         `  API            ${api.url}`,
+        `  API docs       ${api.url}/docs  (OpenAPI: ${api.url}/openapi.json)`,
         `  Temporal UI    ${uiUrl}  (namespace ${config.temporal.namespace})`,
         `  Temporal       ${temporalAddress}${config.temporal.address ? '' : ` (embedded dev server, state in ${path.join(dataDir, 'temporal')})`}`,
         `  ElevenLabs     ${sandbox ? `SANDBOX at ${sandbox.sandbox.url} (simulated calls; set ELEVENLABS_API_KEY for the real API)` : config.elevenlabs.apiBase}`,
