@@ -1,25 +1,71 @@
-# One image for both processes: `worker` (Temporal worker) or `server` (HTTP API).
-FROM node:20-slim AS build
+# One image for both processes (docs/DEPLOYMENT.md):
+#   docker build -t voiceclone-precall .
+#   docker run --env-file .env voiceclone-precall server   # HTTP API on $PORT (3006), the default
+#   docker run --env-file .env voiceclone-precall worker   # Temporal worker, Prometheus on WORKER_METRICS_BIND
+# Both apply pending database migrations at start (safe when several start at once).
+
+# Debian bookworm (glibc): Temporal's native core bridge ships only *-linux-gnu builds (x64, arm64),
+# so an Alpine (musl) base cannot run the worker.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- build: install, generate the Prisma client, compile, drop dev dependencies ---------------
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+ENV npm_config_update_notifier=false \
+    npm_config_fund=false \
+    npm_config_audit=false \
+    CHECKPOINT_DISABLE=1 \
+    PRISMA_HIDE_UPDATE_MESSAGE=1
+
+# `npm ci` is safe here: node:20 bundles npm 10, which accepts this lockfile (tested with npm
+# 10.8.2). npm 11 rejects it (it records only the Linux optional binaries; see .ci/run), so keep
+# a Node 20 base or switch this line to `npm install --no-audit --no-fund`.
+# --ignore-scripts: no dependency install script runs. None is needed (native code comes as
+# prebuilt optional packages) and some would download at build time (Prisma's engines). The
+# project's own postinstall, `node scripts/prisma-generate.mjs`, runs below once prisma/ and
+# scripts/ are in place.
 COPY package.json package-lock.json ./
-COPY scripts ./scripts
-COPY prisma ./prisma
+RUN npm ci --ignore-scripts
+
 COPY prisma.config.ts ./
-RUN npm ci --no-audit --no-fund
+COPY prisma ./prisma
+COPY scripts ./scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# npm run build = prisma generate (offline, see scripts/prisma-generate.mjs) + tsc → dist/
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-slim
-ENV NODE_ENV=production ENVIRONMENT=production PORT=3006
+# ---- runtime ----------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    ENVIRONMENT=production \
+    HOST=0.0.0.0 \
+    PORT=3006 \
+    WORKER_METRICS_BIND=0.0.0.0:9464 \
+    LOCAL_VOICE_SAMPLES_PATH=/app/.data/voice-samples
 WORKDIR /app
+# Only .data/ is writable by the service user: local voice samples (mount a volume there; the API
+# writes uploads and the worker reads them, so both need the same volume).
+RUN mkdir -p /app/.data/voice-samples && chown -R node:node /app/.data
+COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Read at start by the migration runner (dist/db/schema-engine.js resolves ../../prisma).
 COPY --from=build /app/prisma ./prisma
-COPY package.json ./
+
 USER node
-EXPOSE 3006
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3006)+'/health').then(r=>process.exit(r.status<500?0:1)).catch(()=>process.exit(1))"
-# `docker run IMAGE worker` or `docker run IMAGE server` (default).
-ENTRYPOINT ["sh", "-c", "exec node dist/$0.js"]
+EXPOSE 3006 9464
+
+# One check for both roles: the API answers /health (503 when PostgreSQL or Temporal is down;
+# 200 also when only ElevenLabs is down, "degraded"). A container where nothing listens on $PORT
+# is a worker: its Prometheus endpoint on WORKER_METRICS_BIND must answer. That only proves the
+# process is alive, not that it polls (docs/OPERATIONS.md). docker-compose.yml sets the same
+# check per service explicitly.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "const get=(u)=>fetch(u,{signal:AbortSignal.timeout(4000)});const bind=process.env.WORKER_METRICS_BIND??'0.0.0.0:9464';get('http://127.0.0.1:'+(process.env.PORT||3006)+'/health').then((r)=>process.exit(r.status<500?0:1),()=>bind?get('http://127.0.0.1:'+bind.split(':').pop()+'/metrics').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1)):process.exit(1))"]
+
+# `server` (default) or `worker`; anything else is run as a command (e.g. `sh`,
+# `node dist/db/migrate-cli.js`). exec: node gets SIGTERM directly and shuts down gracefully.
+ENTRYPOINT ["/bin/sh", "-c", "case \"$0\" in server|worker) exec node \"dist/$0.js\" ;; *) exec \"$0\" \"$@\" ;; esac"]
 CMD ["server"]

@@ -13,7 +13,7 @@ import { createVoiceSampleStore, type RoutingVoiceSampleStore } from './integrat
 import type { Logger } from './logger';
 import { elevenLabsTemporalObserver } from './metrics/elevenlabs-temporal';
 import { createMetrics } from './metrics/registry';
-import { connectTemporalClient } from './temporal/connection';
+import { connectTemporalClient, temporalAuth, type TemporalAuth } from './temporal/connection';
 import { ensureCacheCleanupSchedule } from './temporal/schedules';
 import { createCallWorker } from './temporal/worker';
 
@@ -28,6 +28,8 @@ export interface ElevenLabsTarget extends AgentSettings {
 export interface Resolved {
   databaseUrl: string;
   temporalAddress: string;
+  /** TLS / API key of a remote cluster; none for the embedded dev server. */
+  temporalAuth?: TemporalAuth;
   elevenlabs: ElevenLabsTarget;
 }
 
@@ -90,8 +92,12 @@ export function buildActivities(
 }
 
 export async function startWorker(config: Config, resolved: Resolved, prisma: PrismaClient, log: Logger): Promise<RunningWorker> {
-  const connection = await NativeConnection.connect({ address: resolved.temporalAddress });
-  const temporal = await connectTemporalClient({ address: resolved.temporalAddress, namespace: config.temporal.namespace });
+  const auth = resolved.temporalAuth;
+  const connection = await NativeConnection.connect({
+    address: resolved.temporalAddress,
+    ...(auth ? { tls: auth.tls, ...(auth.apiKey ? { apiKey: auth.apiKey } : {}) } : {}),
+  });
+  const temporal = await connectTemporalClient({ address: resolved.temporalAddress, namespace: config.temporal.namespace, auth });
   const elevenlabs = createElevenLabsClient(config, resolved.elevenlabs, elevenLabsTemporalObserver(Runtime.instance().metricMeter));
   const worker = await createCallWorker({
     connection,
@@ -122,7 +128,7 @@ export interface RunningApi {
 }
 
 export async function startApi(config: Config, resolved: Resolved, prisma: PrismaClient, log: Logger): Promise<RunningApi> {
-  const temporal = await connectTemporalClient({ address: resolved.temporalAddress, namespace: config.temporal.namespace });
+  const temporal = await connectTemporalClient({ address: resolved.temporalAddress, namespace: config.temporal.namespace, auth: resolved.temporalAuth });
   const metrics = createMetrics();
   const elevenlabs = createElevenLabsClient(config, resolved.elevenlabs, metrics.elevenlabs.observe);
   const app = createApp({ config, temporal, prisma, log, storage: createStorage(config), elevenlabs, metrics });
@@ -160,6 +166,7 @@ export function requireExternal(config: Config, processName: string): Resolved {
   return {
     databaseUrl: config.database.url!,
     temporalAddress: config.temporal.address!,
+    temporalAuth: temporalAuth(config),
     elevenlabs: {
       baseUrl: elevenlabs.apiBase,
       apiKey: elevenlabs.apiKey!,

@@ -76,6 +76,12 @@ const env = z.object({
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('voiceclone-precall'),
   TEMPORAL_UI_PORT: int(0, 65535).default(8233),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  TEMPORAL_TLS_CA_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_API_KEY: optionalString,
   WORKER_METRICS_BIND: z
     .string()
     .trim()
@@ -163,7 +169,17 @@ export interface Config {
   http: { host: string; port: number; corsOrigins: string[]; publicBaseUrl: string | undefined; maxWebhookBodyBytes: number; maxPostCallBodyBytes: number };
   logLevel: Env['LOG_LEVEL'];
   database: { url: string | undefined; poolSize: number };
-  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number; workerMetricsBind: string | undefined };
+  temporal: {
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    uiPort: number;
+    workerMetricsBind: string | undefined;
+    /** TLS (and mTLS client certificate) for a remote cluster such as Temporal Cloud. */
+    tls: { enabled: boolean; certPath: string | undefined; keyPath: string | undefined; caPath: string | undefined; serverName: string | undefined };
+    /** Temporal Cloud API key (implies TLS). */
+    apiKey: string | undefined;
+  };
   /** `npm start` only: where embedded parts keep their state and listen. */
   embedded: { dataDir: string; temporalPort: number; postgresPort: number };
   elevenlabs: {
@@ -222,6 +238,9 @@ function crossFieldProblems(e: Env): string[] {
     if (!e.ELEVENLABS_PHONE_NUMBER_ID) problems.push('ELEVENLABS_PHONE_NUMBER_ID: required when ELEVENLABS_API_KEY is set');
   }
   if (e.VOICE_SAMPLE_STORAGE === 's3' && !e.S3_BUCKET_NAME) problems.push('S3_BUCKET_NAME: required when VOICE_SAMPLE_STORAGE=s3');
+  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
+    problems.push('TEMPORAL_TLS_CERT_PATH / TEMPORAL_TLS_KEY_PATH: set both (mTLS client certificate) or neither');
+  }
   if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
     problems.push('AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: set both or neither');
   }
@@ -269,6 +288,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiPort: e.TEMPORAL_UI_PORT,
       workerMetricsBind: e.WORKER_METRICS_BIND || undefined,
+      tls: {
+        enabled: e.TEMPORAL_TLS || Boolean(e.TEMPORAL_API_KEY) || Boolean(e.TEMPORAL_TLS_CERT_PATH),
+        certPath: e.TEMPORAL_TLS_CERT_PATH,
+        keyPath: e.TEMPORAL_TLS_KEY_PATH,
+        caPath: e.TEMPORAL_TLS_CA_PATH,
+        serverName: e.TEMPORAL_TLS_SERVER_NAME,
+      },
+      apiKey: e.TEMPORAL_API_KEY,
     },
     embedded: { dataDir: e.DATA_DIR, temporalPort: e.EMBEDDED_TEMPORAL_PORT, postgresPort: e.EMBEDDED_POSTGRES_PORT },
     elevenlabs: {
@@ -329,4 +356,5 @@ export const SECRET_SETTINGS = [
   'ADMIN_API_TOKEN',
   'AWS_SECRET_ACCESS_KEY',
   'DATABASE_URL',
+  'TEMPORAL_API_KEY',
 ] as const;

@@ -6,6 +6,7 @@ import { startEmbeddedPostgres } from './dev/embedded-postgres';
 import { startEmbeddedTemporal } from './dev/embedded-temporal';
 import { sampleWebhookCurl } from './dev/sample-webhook';
 import { createLogger } from './logger';
+import { temporalAuth } from './temporal/connection';
 import { installTemporalRuntime } from './temporal/runtime';
 
 // `npm start`: the whole service in one process on embedded defaults. A Temporal dev server with
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
       config = { ...config, elevenlabs: { ...config.elevenlabs, webhookSecret: sandbox.webhookSecret } };
       log.warn({ sandbox: sandbox.sandbox.url }, 'ELEVENLABS_API_KEY is not set: calls, clones and post-call webhooks are SIMULATED by the local ElevenLabs sandbox');
     }
-    const resolved = { databaseUrl, temporalAddress, elevenlabs };
+    const resolved = { databaseUrl, temporalAddress, temporalAuth: config.temporal.address ? temporalAuth(config) : undefined, elevenlabs };
     const prisma = await prepareDatabase(databaseUrl, log, config.database.url ? config.database.poolSize : 5);
     stops.push(() => prisma.$disconnect());
     const running = await startWorker(config, resolved, prisma, log);

@@ -1,8 +1,9 @@
 import { heartbeat } from '@temporalio/activity';
 import type { PrismaClient } from '../db/prisma';
 import type { ElevenLabsClient } from '../integrations/elevenlabs/client';
-import { ElevenLabsNotFoundError, isElevenLabsError } from '../integrations/elevenlabs/errors';
+import { isElevenLabsError } from '../integrations/elevenlabs/errors';
 import { toActivityFailure } from './failures';
+import { deleteCachedVoice } from './voice-slots';
 
 const DELETE_BATCH = 200;
 
@@ -55,32 +56,38 @@ export function cacheCleanupActivities({ prisma, elevenlabs }: { prisma: PrismaC
       let failed = 0;
       for (const row of rows) {
         heartbeat({ deleted, failed });
-        // Another live row may share the voice (never written by us, but cheap to respect).
-        const stillUsed = await prisma.voiceCloneCache.count({ where: { clonedVoiceId: row.clonedVoiceId, deletedAt: null } });
         try {
-          if (!stillUsed) await elevenlabs.deleteVoice(row.clonedVoiceId);
+          await deleteCachedVoice(prisma, elevenlabs, row);
+          deleted++;
         } catch (err) {
-          if (!(err instanceof ElevenLabsNotFoundError)) {
-            if (isElevenLabsError(err) && !err.retryable) throw toActivityFailure(err);
-            failed++;
-            continue;
-          }
+          if (isElevenLabsError(err) && !err.retryable) throw toActivityFailure(err);
+          failed++;
         }
-        await prisma.voiceCloneCache.update({ where: { id: row.id }, data: { voiceDeletedAt: new Date() } });
-        deleted++;
       }
       return { deleted, failed };
     },
 
-    /** Personal data is kept CALL_LOG_RETENTION_DAYS (90 by default, per the specification). */
-    async purgeOldCallData({ retentionDays }: { retentionDays: number }): Promise<{ calls: number; postCallEvents: number; conversations: number }> {
+    /**
+     * Personal data (numbers, transcripts) is kept CALL_LOG_RETENTION_DAYS (90 by default, per the
+     * specification): calls, post-call payloads, conversation links, clone logs and events, cache
+     * rows whose voice is deleted, and voice-sample registrations deleted that long ago.
+     */
+    async purgeOldCallData({ retentionDays }: { retentionDays: number }): Promise<{ calls: number; postCallEvents: number; conversations: number; other: number }> {
       const cutoff = new Date(Date.now() - retentionDays * 86_400_000);
-      const [calls, postCallEvents, conversations] = await prisma.$transaction([
-        prisma.callLog.deleteMany({ where: { createdAt: { lt: cutoff } } }),
-        prisma.postCallEvent.deleteMany({ where: { receivedAt: { lt: cutoff } } }),
-        prisma.callConversation.deleteMany({ where: { createdAt: { lt: cutoff } } }),
+      const old = { lt: cutoff };
+      const results = await prisma.$transaction([
+        prisma.callLog.deleteMany({ where: { createdAt: old } }),
+        prisma.postCallEvent.deleteMany({ where: { receivedAt: old } }),
+        prisma.callConversation.deleteMany({ where: { createdAt: old } }),
+        prisma.voiceCloneLog.deleteMany({ where: { createdAt: old } }),
+        prisma.cloneReadyEvent.deleteMany({ where: { createdAt: old } }),
+        prisma.cloneFailedEvent.deleteMany({ where: { createdAt: old } }),
+        prisma.cloneTransferEvent.deleteMany({ where: { createdAt: old } }),
+        prisma.voiceCloneCache.deleteMany({ where: { voiceDeletedAt: old } }),
+        prisma.callerVoiceMapping.deleteMany({ where: { deletedAt: old } }),
       ]);
-      return { calls: calls.count, postCallEvents: postCallEvents.count, conversations: conversations.count };
+      const [calls, postCallEvents, conversations, ...other] = results.map((r) => r.count);
+      return { calls: calls!, postCallEvents: postCallEvents!, conversations: conversations!, other: other.reduce((a, b) => a + b, 0) };
     },
   };
 }

@@ -6,6 +6,7 @@ import type { ElevenLabsClient } from '../integrations/elevenlabs/client';
 import { validateVoiceSample, type VoiceSampleLimits } from '../integrations/storage/audio-validation';
 import type { VoiceSampleStore } from '../integrations/storage/voice-sample-store';
 import { mapFailures } from './failures';
+import { freeVoiceSlotIfFull } from './voice-slots';
 
 export interface CloneDeps {
   prisma: PrismaClient;
@@ -39,6 +40,7 @@ export function cloneActivities({ prisma, elevenlabs, storage, sampleLimits }: C
           heartbeat('downloading sample');
           const { bytes } = await storage.download(mapping.voiceSampleUrl, { signal, maxBytes: sampleLimits.maxSizeBytes });
           const sample = await validateVoiceSample(bytes, sampleLimits);
+          await freeVoiceSlotIfFull(prisma, elevenlabs);
           heartbeat('cloning');
           const started = performance.now();
           const { voiceId } = await elevenlabs.createVoiceClone({

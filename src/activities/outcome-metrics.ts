@@ -4,7 +4,8 @@ import { metricMeter } from '@temporalio/activity';
 // Prometheus endpoint (WORKER_METRICS_BIND) serves them next to the SDK's own worker metrics.
 
 export function recordCloneDuration(milliseconds: number): void {
-  metricMeter.createHistogram('voiceclone_clone_duration', 'int', 'ms', 'ElevenLabs instant voice clone request time').record(milliseconds);
+  // Seconds: the worker's exporter uses second-sized buckets (useSecondsForDurations).
+  metricMeter.createHistogram('voiceclone_clone_duration', 'float', 's', 'ElevenLabs instant voice clone request time').record(milliseconds / 1000);
 }
 
 export function recordCallOutcome(status: string, voiceSource: string | null, fallbackReason: string | null): void {

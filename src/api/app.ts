@@ -8,6 +8,7 @@ import { httpMetricsMiddleware } from '../metrics/http';
 import { createMetrics, type Metrics } from '../metrics/registry';
 import { errorHandler, HttpError } from './errors';
 import { requireAdminToken } from './middleware/admin-auth';
+import { cors } from './middleware/cors';
 import { requestLogging } from './middleware/request-log';
 import { callActionsRouter } from './routes/call-actions';
 import { cacheRouter } from './routes/cache';
@@ -48,7 +49,7 @@ export function createApp(deps: AppDeps): Express {
   // Webhooks read their raw body themselves (signatures are over the exact bytes received).
   app.use(threeCxWebhookRouter(deps));
   app.use(elevenLabsWebhookRouter(deps));
-  app.use(['/calls', '/callers', '/api'], requireAdminToken(deps.config.adminApiToken));
+  app.use(['/calls', '/callers', '/api'], cors(deps.config.http.corsOrigins), requireAdminToken(deps.config.adminApiToken));
   app.use(callsRouter(deps));
   app.use(callersRouter(deps));
   app.use(callerCallsRouter(deps));

@@ -13,5 +13,6 @@ export interface CacheCleanupResult {
   voicesDeleted: number;
   voiceDeletionsFailed: number;
   freeVoiceSlots: number | null;
-  purged: { calls: number; postCallEvents: number; conversations: number };
+  /** `other`: clone logs and events, deleted cache rows, deleted voice-sample registrations. */
+  purged: { calls: number; postCallEvents: number; conversations: number; other: number };
 }

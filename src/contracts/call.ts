@@ -70,6 +70,8 @@ export interface CallEndedEvent {
   endedAt: string;
   durationSeconds: number | null;
   reason: string | null;
+  /** 3CX's recording of the call, when it sends one. */
+  recordingUrl?: string | null;
 }
 
 /** Post-call data from ElevenLabs for one of the call's conversations. */

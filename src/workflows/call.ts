@@ -4,6 +4,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -86,6 +87,8 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
   let subscribedToClone = false;
   /** Event writes that run alongside the call; awaited before the call closes. */
   const records: Promise<void>[] = [];
+  /** Settles once the greeting is placed (or has failed): clone events name its conversation. */
+  let greetingSettled: Promise<unknown> = Promise.resolve();
 
   setHandler(statusQuery, () => status);
   setHandler(callStateChangedSignal, (event) => {
@@ -160,6 +163,7 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
         greeting_conversation_id: status.conversations.greeting,
         agent_conversation_id: status.conversations.agent,
         end_reason: ended?.reason ?? agentCompletion?.status ?? null,
+        recording_url: ended?.recordingUrl ?? null,
         steps: status.steps,
       },
     });
@@ -198,18 +202,23 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
       if (operatorWantsDefault) return chooseDefault('operator_requested');
       const result = latestVoiceResult();
       if (!arrived || !result) return chooseDefault('clone_timeout');
-      const greetingCallId = status.conversations.greeting ?? input.callId;
+      // v2: wait for the greeting so the event names its conversation, not our call id.
+      const afterGreeting = patched('clone-events-name-the-greeting') ? greetingSettled : Promise.resolve();
+      const greetingCallId = () => status.conversations.greeting ?? input.callId;
+      const cloneDurationMs = result.ok ? (result.cloneDurationMs ?? Date.now() - waitStarted) : 0;
       if (result.ok) {
-        records.push(recordCloneReady({
-          id: uuid4(),
-          callerId: callerE164,
-          greetingCallId,
-          voiceId: result.voiceId,
-          cloneDurationMs: result.cloneDurationMs ?? Date.now() - waitStarted,
-        }));
+        records.push(
+          afterGreeting.then(() =>
+            recordCloneReady({ id: uuid4(), callerId: callerE164, greetingCallId: greetingCallId(), voiceId: result.voiceId, cloneDurationMs }),
+          ),
+        );
         return { source: result.source, voiceId: result.voiceId, fallbackReason: null };
       }
-      records.push(recordCloneFailed({ id: uuid4(), callerId: callerE164, greetingCallId, errorMessage: `${result.reason}: ${result.message}` }));
+      records.push(
+        afterGreeting.then(() =>
+          recordCloneFailed({ id: uuid4(), callerId: callerE164, greetingCallId: greetingCallId(), errorMessage: `${result.reason}: ${result.message}` }),
+        ),
+      );
       status.lastError = result.message;
       return chooseDefault(result.reason === 'no_sample' ? 'no_sample' : 'clone_failed');
     }
@@ -249,6 +258,7 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
         return false;
       },
     );
+    greetingSettled = greeting;
     const voicePromise = chooseVoice();
     if (!(await greeting)) return await finish('failed', 'greeting_failed');
     if (status.voice.source === null) setPhase('cloning');

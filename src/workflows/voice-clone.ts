@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { cloneStatusQuery, subscribeToCloneSignal, unsubscribeFromCloneSignal, voiceResultSignal } from '../contracts/messages';
 import { NO_VOICE_SAMPLE } from '../contracts/retry';
@@ -71,7 +71,10 @@ async function obtainVoice(input: VoiceCloneInput): Promise<VoiceCloneResult> {
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? cause.type : null;
     const message = cause instanceof Error ? cause.message : String(cause);
-    await recordCloneAttemptFailed({ callerId: input.callerId, errorMessage: `${type ?? 'Error'}: ${message}` });
+    // v2: a caller without a sample made no attempt at ElevenLabs; voice_clone_log is for attempts.
+    if (type !== NO_VOICE_SAMPLE || !patched('no-sample-is-not-a-clone-attempt')) {
+      await recordCloneAttemptFailed({ callerId: input.callerId, errorMessage: `${type ?? 'Error'}: ${message}` });
+    }
     return {
       ok: false,
       callerId: input.callerId,

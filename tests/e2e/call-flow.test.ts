@@ -1,6 +1,6 @@
 import { callCompletedSignal } from '../../src/contracts/messages';
 import { startTestStack, type TestStack } from '../support/stack';
-import { post3cx } from '../support/threecx';
+import { incomingCall, post3cx } from '../support/threecx';
 import {
   agentCallRequests,
   callResult,
@@ -155,6 +155,10 @@ describe('callWorkflow', () => {
     expect(outcome.voice).toMatchObject({ source: 'default', fallbackReason: 'no_sample' });
     expect(cloneRequests(stack).length).toBe(clonesBefore);
     expect(outcome.phase).toBe('completed');
+    const { callerId: caller } = await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } });
+    // No attempt at ElevenLabs, so nothing in voice_clone_log; the failure event names the greeting conversation.
+    expect(await stack.db.prisma.voiceCloneLog.count({ where: { callerId: caller } })).toBe(0);
+    expect(await stack.db.prisma.cloneFailedEvent.findFirstOrThrow({ where: { callerId: caller } })).toMatchObject({ greetingCallId: outcome.conversations.greeting });
     await maybeRecordHistory(stack, workflowId, 'call-no-sample');
   });
 
@@ -215,15 +219,46 @@ describe('callWorkflow', () => {
     stack.sandbox.configure({ cloneLatencyMs: 2500 });
     const { workflowId, body } = await placeCall(stack, { caller_id: caller });
     await eventually(() => callStatus(stack, workflowId), (s) => s.phase === 'cloning');
-    const ended = await post3cx(stack.apiUrl, { ...body, event_type: 'CallEnded', duration: 3 });
+    const ended = await post3cx(stack.apiUrl, { ...body, event_type: 'CallEnded', duration: 3, recording_url: 'https://pbx.example/rec/42.wav' });
     expect(ended.status).toBe(202);
     const outcome = await callResult(stack, workflowId);
     expect(outcome.phase).toBe('completed');
     expect(outcome.steps.callerHungUp).toBeDefined();
     expect(outcome.conversations.agent).toBeNull();
     expect(agentCallRequests(stack, workflowId, 'agent')).toHaveLength(0);
-    expect(await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } })).toMatchObject({ status: 'completed', durationSeconds: 3 });
+    const row = await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } });
+    expect(row).toMatchObject({ status: 'completed', durationSeconds: 3 });
+    expect(row.metadata).toMatchObject({ recording_url: 'https://pbx.example/rec/42.wav', end_reason: 'caller_hung_up' });
     expect(await eventually(() => stack.db.prisma.voiceCloneCache.count({ where: { callerId: caller } }), (n) => n > 0)).toBe(1);
+  });
+
+  test('with every ElevenLabs voice slot taken, the least-recently-used cached clone is evicted before cloning', async () => {
+    const oldCaller = uniqueCaller();
+    const { voiceId: oldVoice } = await stack.elevenlabs.createVoiceClone({ name: 'old', samples: [{ data: Buffer.from('RIFF'), fileName: 'a.wav' }] });
+    await stack.db.prisma.voiceCloneCache.create({
+      data: { callerId: oldCaller, clonedVoiceId: oldVoice, ttlExpiresAt: new Date(Date.now() + 3_600_000), lastUsedAt: new Date(Date.now() - 86_400_000) },
+    });
+    const { voiceSlotsUsed } = await stack.elevenlabs.getSubscription();
+    stack.sandbox.configure({ voiceLimit: voiceSlotsUsed });
+    try {
+      const caller = uniqueCaller();
+      await stack.registerVoiceSample(caller);
+      const { workflowId } = await placeCall(stack, { caller_id: caller });
+      const outcome = await callResult(stack, workflowId);
+      expect(outcome.voice.source).toBe('clone');
+      expect(stack.sandbox.voices.has(oldVoice)).toBe(false);
+      expect(await stack.db.prisma.voiceCloneCache.findFirstOrThrow({ where: { clonedVoiceId: oldVoice } })).toMatchObject({ deletedAt: expect.any(Date), voiceDeletedAt: expect.any(Date) });
+    } finally {
+      stack.sandbox.configure({ voiceLimit: 100 });
+    }
+  });
+
+  test('an IncomingCall for an outbound call is acknowledged and starts nothing', async () => {
+    const body = incomingCall({ direction: 'Out' });
+    const res = await post3cx(stack.apiUrl, body);
+    expect(res).toEqual({ status: 202, json: expect.objectContaining({ status: 'ignored', reason: 'outbound_call', duplicate: false }) });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await stack.env.client.workflow.count(`ThreeCxCallId = '${body.call_id as string}'`)).count).toBe(0);
   });
 
   test('a call_initiation_failure for the agent conversation fails the call', async () => {

@@ -14,7 +14,7 @@ jest.setTimeout(90_000);
 const TOKEN = 'operator-token-0123456789abcdef';
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({ env: { ADMIN_API_TOKEN: TOKEN, CLONE_MAX_WAIT_SECONDS: '20', VOICE_SLOT_RESERVE: '2' } });
+  stack = await startTestStack({ env: { ADMIN_API_TOKEN: TOKEN, CLONE_MAX_WAIT_SECONDS: '20', VOICE_SLOT_RESERVE: '2', CORS_ORIGINS: 'https://ops.example' } });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -108,6 +108,19 @@ describe('operator actions over HTTP', () => {
   });
 });
 
+test('CORS: a browser on a configured origin may call the operator API; other origins get no CORS headers', async () => {
+  const preflight = await fetch(`${stack.apiUrl}/calls/call-acme.3cx.eu-1/cancel`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://ops.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+  });
+  expect(preflight.status).toBe(204);
+  expect(preflight.headers.get('access-control-allow-origin')).toBe('https://ops.example');
+  expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+  const foreign = await fetch(`${stack.apiUrl}/api/clone-status/%2B4915112345678`, { headers: { origin: 'https://evil.example', authorization: `Bearer ${TOKEN}` } });
+  expect(foreign.status).toBe(200);
+  expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+});
+
 describe('the same actions from the Temporal CLI', () => {
   test('`temporal workflow signal --name useDefaultVoiceNow` and `temporal workflow cancel`', async () => {
     const first = await slowCloneCall();
@@ -134,6 +147,8 @@ describe('the same actions from the Temporal CLI', () => {
     const rerun = (await stack.env.client.workflow.getHandle(workflowId).result()) as typeof first;
     expect(rerun.conversations).toEqual(first.conversations);
     expect(agentCallRequests(stack, workflowId)).toHaveLength(2);
+    // …nor writes its events twice.
+    expect(await stack.db.prisma.cloneTransferEvent.count({ where: { agentCallId: first.conversations.agent! } })).toBe(1);
   });
 });
 

@@ -33,8 +33,13 @@ export function threeCxWebhookRouter({ config, temporal, log }: ThreeCxWebhookDe
     const event = parseOrThrow(threeCxEventSchema, parseJsonBody(body), '3CX event');
     const workflowId = callWorkflowId(event.pbx ?? DEFAULT_PBX, event.call_id);
     res.locals.workflowId = workflowId;
-    const statusUrl = `/calls/${encodeURIComponent(workflowId)}`;
+    const statusUrl = `${config.http.publicBaseUrl?.replace(/\/+$/, '') ?? ''}/calls/${encodeURIComponent(workflowId)}`;
 
+    if (event.event_type === 'IncomingCall' && event.direction === 'Out') {
+      // The pre-call flow is for callers reaching us; an outbound call from the PBX has no caller to greet.
+      res.status(202).json({ status: 'ignored', reason: 'outbound_call', workflow_id: workflowId, call_id: event.call_id, status_url: statusUrl, duplicate: false });
+      return;
+    }
     if (event.event_type === 'IncomingCall') {
       const input = buildCallInput(event, config, receivedAt);
       const started = await startCallWorkflow(temporal, config.temporal.taskQueue, input, config);
@@ -53,6 +58,7 @@ export function threeCxWebhookRouter({ config, temporal, log }: ThreeCxWebhookDe
           endedAt: new Date(event.timestamp).toISOString(),
           durationSeconds: event.duration ?? null,
           reason: event.state ?? 'caller_hung_up',
+          recordingUrl: event.recording_url ?? null,
         });
       } else {
         await handle.signal(callStateChangedSignal, { state: event.state ?? 'unknown', at: new Date(event.timestamp).toISOString() });

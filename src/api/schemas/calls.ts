@@ -12,6 +12,7 @@ export const WebhookAcceptedSchema = z.object({
   call_id: z.string().describe('the 3CX call id'),
   status_url: z.string(),
   duplicate: z.boolean().describe('true when this IncomingCall was already received: nothing new was started'),
+  reason: z.enum(['outbound_call']).optional().describe('why an event was ignored'),
 });
 
 const callerSchema = z.object({ raw: z.string(), e164: z.string().nullable(), kind: z.enum(['external', 'withheld', 'internal', 'invalid']) });
