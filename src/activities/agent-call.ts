@@ -22,6 +22,13 @@ export interface AgentCallDeps {
 
 type Step = 'greeting' | 'agent';
 
+export interface ConversationRecord {
+  callId: string;
+  step: Step;
+  conversationId: string;
+  voiceId: string;
+}
+
 interface PlaceCallInput {
   callId: string;
   /** ISO start of the call: conversations placed for it cannot be older. */
@@ -68,25 +75,33 @@ export function agentCallActivities({ prisma, elevenlabs, agent }: AgentCallDeps
     return null;
   }
 
+  /**
+   * Best effort: the workflow also records the conversation through `recordConversation`, whose
+   * database retries never give up. A database outage must not fail a call that was placed.
+   */
   async function remember(step: Step, callId: string, conversationId: string, voiceId: string): Promise<{ conversationId: string }> {
-    await prisma.callConversation.upsert({
-      where: { conversationId },
-      create: { conversationId, callId, step, voiceId },
-      update: {},
-    });
+    await recordConversationRow({ callId, step, conversationId, voiceId }).catch(() => undefined);
     return { conversationId };
+  }
+
+  function recordConversationRow({ callId, step, conversationId, voiceId }: ConversationRecord): Promise<unknown> {
+    return prisma.callConversation.upsert({ where: { conversationId }, create: { conversationId, callId, step, voiceId }, update: {} });
   }
 
   /**
    * Places one outbound agent call at most once per (call, step). An earlier attempt may have
-   * placed it (the worker died, the database write failed, the response was lost), so a retry
-   * first looks for it in our table and then at ElevenLabs; a POST whose outcome is unknown is
-   * reconciled the same way instead of being repeated.
+   * placed it (the worker died, the response was lost), and a reset workflow runs the step again,
+   * so our table is asked first and, if it cannot answer (no row yet, or the database is down),
+   * ElevenLabs is asked for a conversation with our call id as user_id; a POST whose outcome is
+   * unknown is reconciled the same way instead of being repeated.
    */
   async function placeOnce(step: Step, input: PlaceCallInput): Promise<{ conversationId: string }> {
-    const known = await prisma.callConversation.findUnique({ where: { callId_step: { callId: input.callId, step } } });
-    if (known) return { conversationId: known.conversationId };
-    if (activityInfo().attempt > 1) {
+    const known = await prisma.callConversation.findUnique({ where: { callId_step: { callId: input.callId, step } } }).then(
+      (row) => ({ row, databaseAnswered: true }),
+      () => ({ row: null, databaseAnswered: false }),
+    );
+    if (known.row) return { conversationId: known.row.conversationId };
+    if (activityInfo().attempt > 1 || !known.databaseAnswered) {
       const found = await findPlaced(step, input).catch((err: unknown) => {
         throw toActivityFailure(err);
       });
@@ -154,6 +169,11 @@ export function agentCallActivities({ prisma, elevenlabs, agent }: AgentCallDeps
           auto_transitioned: input.autoTransitioned,
         },
       });
+    },
+
+    /** Records a placed conversation, so webhooks carrying only its id find the call (database retry policy). */
+    async recordConversation(record: ConversationRecord): Promise<void> {
+      await recordConversationRow(record);
     },
 
     /** Lost-webhook recovery: what ElevenLabs knows of a conversation; null while it is still running. */

@@ -43,6 +43,7 @@ const { finalizeCallLog } = proxyActivities<Activities>({ ...databaseWrite, summ
 const { findCachedVoice } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Look for a cached clone of the caller’s voice' });
 const { recordCloneReady, recordCloneFailed } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Record the clone outcome event' });
 const { recordTransfer } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Record the greeting → agent transfer' });
+const { recordConversation } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Record the placed conversation' });
 const { playGreeting } = proxyActivities<Activities>({ ...agentCall, summary: 'Greet the caller (greeting voice + hold music)' });
 const { transferToAgent } = proxyActivities<Activities>({ ...agentCall, summary: 'Hand the caller to the agent with the chosen voice' });
 const { fetchConversation } = proxyActivities<Activities>({ ...elevenLabsRead, summary: 'Fetch the conversation (post-call webhook missing)' });
@@ -173,6 +174,14 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
     return { callId, phase, voice, conversations, steps, failureReason, lastError };
   };
 
+  // v3: the placing activity's own record is best effort; this one retries like every database
+  // write, so a database outage cannot fail a call that was placed.
+  const rememberConversation = (step: 'greeting' | 'agent', conversationId: string, voiceId: string): void => {
+    if (patched('record-conversation-with-database-retry')) {
+      records.push(recordConversation({ callId: input.callId, step, conversationId, voiceId }));
+    }
+  };
+
   const chooseDefault = (fallbackReason: FallbackReason): VoiceChoice => ({ source: 'default', voiceId: s.defaultVoiceId, fallbackReason });
 
   /** The caller's voice: cached clone, or the clone job raced against CLONE_MAX_WAIT_SECONDS. */
@@ -250,6 +259,7 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
       ({ conversationId }) => {
         status.conversations.greeting = conversationId;
         status.steps.greeting = now();
+        rememberConversation('greeting', conversationId, s.greetingVoiceId);
         return true;
       },
       (err: unknown) => {
@@ -308,6 +318,7 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
     }
     status.conversations.agent = agentConversation;
     status.steps.transferred = now();
+    rememberConversation('agent', agentConversation, choice.voiceId);
     records.push(
       recordTransfer({
         id: uuid4(),

@@ -1,5 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { agentCallActivities, type GreetingInput } from '../../src/activities/agent-call';
+import { createPrismaClient } from '../../src/db/prisma';
 import { startActivityFixture, TEST_AGENT, type ActivityFixture } from '../support/activity-deps';
 
 // An outbound agent call must never be placed twice for one step of one call, whatever fails.
@@ -76,4 +77,23 @@ test('a 429 is a retryable failure', async () => {
     nonRetryable: false,
     nextRetryDelay: 2000,
   });
+});
+
+test('with the database down, the call is still placed once (the record is the workflow’s separate, retried write)', async () => {
+  const deadDatabase = createPrismaClient('postgresql://postgres@127.0.0.1:1/none', 1);
+  try {
+    const callId = `call-test-nodb-${Date.now()}`;
+    const withoutDb = agentCallActivities({ prisma: deadDatabase, elevenlabs: fx.elevenlabs, agent: TEST_AGENT });
+    const place = (env: MockActivityEnvironment): Promise<{ conversationId: string }> => env.run(withoutDb.playGreeting, greeting(callId));
+    const { conversationId } = await place(new MockActivityEnvironment());
+    expect(placedFor(callId)).toHaveLength(1);
+    // A retry while the database is still down asks ElevenLabs instead of placing again.
+    const again = await place(new MockActivityEnvironment({ attempt: 2 }));
+    expect(again.conversationId).toBe(conversationId);
+    expect(placedFor(callId)).toHaveLength(1);
+    await new MockActivityEnvironment().run(activities().recordConversation, { callId, step: 'greeting' as const, conversationId, voiceId: 'voice_greeting' });
+    expect(await fx.db.prisma.callConversation.findUnique({ where: { conversationId } })).toMatchObject({ callId, step: 'greeting' });
+  } finally {
+    await deadDatabase.$disconnect();
+  }
 });

@@ -6,13 +6,13 @@ import { workflowBundlePath } from '../support/env';
 
 // Determinism guard: the current workflow code must replay every committed history (recorded from
 // real runs with RECORD_HISTORIES=1). A change that breaks one needs `patched()` or a new workflow type.
-// Histories of earlier workflow versions stay (v1/): `patched()` must keep replaying them.
+// Histories of earlier workflow versions stay (v1/, v2/, …): `patched()` must keep replaying them.
 const fixtures = readdirSync(HISTORIES_DIR, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.json'))
   .sort();
 
 test('there are histories for the cache-hit, clone and fallback paths', () => {
-  for (const version of ['v1/', '']) {
+  for (const version of ['v1/', 'v2/', '']) {
     expect(fixtures).toEqual(expect.arrayContaining(['call-cache-hit.json', 'call-clone.json', 'call-clone-timeout.json', 'call-no-sample.json'].map((f) => version + f)));
   }
 });
