@@ -267,7 +267,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const parsed = env.safeParse(source);
   const problems = parsed.success
     ? crossFieldProblems(parsed.data)
-    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message} (got ${JSON.stringify(source[String(i.path[0])] ?? null)})`);
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message} (got ${shownValue(String(i.path[0]), source)})`);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -346,6 +346,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     threecx: { webhookSecret: e.THREECX_WEBHOOK_SECRET, trustedIps: e.THREECX_TRUSTED_IPS, trustedProxies: e.TRUSTED_PROXIES },
     adminApiToken: e.ADMIN_API_TOKEN,
   };
+}
+
+/** A bad value as the error message shows it: secrets (and URLs that may hold passwords) never. */
+function shownValue(key: string, source: Record<string, string | undefined>): string {
+  const value = source[key];
+  if (value === undefined) return 'nothing';
+  if ((SECRET_SETTINGS as readonly string[]).includes(key)) return `a value of ${value.length} characters, not shown`;
+  return JSON.stringify(value);
 }
 
 /** Names of settings whose values must never be logged. */

@@ -5,6 +5,7 @@ import { callCompletedSignal } from '../contracts/messages';
 import type { PrismaClient } from '../db/prisma';
 import { Prisma } from '../generated/prisma/client';
 import { postCallUserId, type PostCallWebhookEvent } from '../integrations/elevenlabs/postcall-payload';
+import { HttpError } from './errors';
 
 export type PostCallRoutable = Extract<PostCallWebhookEvent, { kind: 'post_call_transcription' | 'call_initiation_failure' }>;
 
@@ -12,6 +13,33 @@ export type DeliveryOutcome =
   | { status: 'delivered'; callId: string }
   | { status: 'duplicate'; callId: string | null }
   | { status: 'stored'; callId: string | null; reason: 'unknown_call' | 'call_not_running' };
+
+/** Transcripts in the signal are capped well under Temporal's 2 MB payload limit; post_call_events keeps the whole payload. */
+const MAX_SIGNALLED_TRANSCRIPT_CHARS = 256 * 1024;
+
+function capTranscript(transcript: string | null): string | null {
+  if (transcript === null || transcript.length <= MAX_SIGNALLED_TRANSCRIPT_CHARS) return transcript;
+  return `${transcript.slice(0, MAX_SIGNALLED_TRANSCRIPT_CHARS)}\n[… truncated; the full transcript is in post_call_events]`;
+}
+
+/**
+ * Ids we store and route by must fit our columns (255), be well-formed text and carry no NUL
+ * (PostgreSQL and Temporal refuse those): otherwise a 400 before anything is written.
+ */
+export function assertStorableIds(event: PostCallRoutable): void {
+  const ids: [string, string | null | undefined][] = [
+    ['data.conversation_id', event.data.conversation_id],
+    ['data.user_id', event.data.user_id],
+  ];
+  for (const [field, value] of ids) {
+    if (value == null) continue;
+    if (value.length > 255 || !value.isWellFormed() || value.includes('\u0000')) {
+      throw new HttpError(400, 'validation_failed', `Invalid post-call webhook: ${field}: must be at most 255 well-formed characters without NUL`, [
+        { field, message: 'must be at most 255 well-formed characters without NUL' },
+      ]);
+    }
+  }
+}
 
 /** What the call workflow is told about one of its conversations. */
 export function toCallCompleted(event: PostCallRoutable): CallCompletedEvent {
@@ -31,7 +59,7 @@ export function toCallCompleted(event: PostCallRoutable): CallCompletedEvent {
     kind: 'post_call_transcription',
     status: data.status,
     durationSeconds: data.metadata.call_duration_secs ?? null,
-    transcript: renderTranscript((data.transcript ?? []).map((t) => ({ role: t.role, message: t.message ?? null }))),
+    transcript: capTranscript(renderTranscript((data.transcript ?? []).map((t) => ({ role: t.role, message: t.message ?? null })))),
     failureReason: data.status === 'failed' ? (data.metadata.termination_reason ?? 'failed') : null,
   };
 }

@@ -105,10 +105,18 @@ describe('POST /webhook/3cx IncomingCall → one call workflow', () => {
   });
 
   test('cancelling a call runs its cleanup: call log marked cancelled', async () => {
-    const body = incomingCall();
+    // A slow clone keeps the call open long enough to be cancelled mid-way.
+    const caller = `+49151${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    await stack.registerVoiceSample(caller);
+    stack.sandbox.configure({ cloneLatencyMs: 10_000 });
+    const body = incomingCall({ caller_id: caller });
     const { json } = await post3cx(stack.apiUrl, body);
     const handle = stack.env.client.workflow.getHandle(json.workflow_id);
-    await eventually(() => stack.db.prisma.callLog.findUnique({ where: { callId: json.workflow_id } }), (r) => r !== null);
+    await eventually(
+      async () => (await handle.query<{ phase: string }>('status')).phase,
+      (phase) => phase === 'cloning',
+    );
+    stack.sandbox.configure({ cloneLatencyMs: { min: 50, max: 100 } });
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
     const row = await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: json.workflow_id } });

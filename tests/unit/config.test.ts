@@ -115,6 +115,15 @@ describe('loadConfig', () => {
     ).toBe('production');
   });
 
+  test('a malformed secret is named but never shown', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://admin:hunter2@db/voice' })).toThrow(/DATABASE_URL: .*not shown/);
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://admin:hunter2@db/voice' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('hunter2');
+    }
+  });
+
   test('secrets never appear in the error message', () => {
     expect(() => loadConfig({ ELEVENLABS_API_KEY: 'sk_live_secret', PORT: 'x' })).toThrow(ConfigError);
     try {

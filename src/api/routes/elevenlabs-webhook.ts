@@ -6,6 +6,8 @@ import { parsePostCallWebhook, PostCallPayloadError } from '../../integrations/e
 import { verifyElevenLabsSignature } from '../../integrations/elevenlabs/webhook-signature';
 import type { Logger } from '../../logger';
 import { HttpError } from '../errors';
+import { assertStorableIds } from '../post-call';
+import { parseJsonBody } from '../validation';
 import { deliverPostCallEvent } from '../post-call';
 
 export interface ElevenLabsWebhookDeps {
@@ -14,6 +16,9 @@ export interface ElevenLabsWebhookDeps {
   prisma: PrismaClient;
   log: Logger;
 }
+
+/** ElevenLabs' payloads are a few levels deep; anything far deeper is not theirs. */
+const MAX_JSON_DEPTH = 64;
 
 export function elevenLabsWebhookRouter({ config, temporal, prisma, log }: ElevenLabsWebhookDeps): Router {
   const router = Router();
@@ -28,7 +33,7 @@ export function elevenLabsWebhookRouter({ config, temporal, prisma, log }: Eleve
     }
     let event;
     try {
-      event = parsePostCallWebhook(body);
+      event = parsePostCallWebhook(parseJsonBody(body, { maxDepth: MAX_JSON_DEPTH }));
     } catch (err) {
       if (err instanceof PostCallPayloadError) {
         throw new HttpError(400, 'validation_failed', err.message, err.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
@@ -40,6 +45,7 @@ export function elevenLabsWebhookRouter({ config, temporal, prisma, log }: Eleve
       res.status(200).json({ status: 'ignored', type: event.kind === 'unknown' ? event.type : event.kind });
       return;
     }
+    assertStorableIds(event);
     const outcome = await deliverPostCallEvent(prisma, temporal, event);
     res.locals.workflowId = outcome.callId;
     log.info({ workflowId: outcome.callId, type: event.kind, conversationId: event.data.conversation_id, outcome: outcome.status }, 'ElevenLabs post-call webhook');
