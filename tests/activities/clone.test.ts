@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { cloneActivities } from '../../src/activities/clone';
+import { cloneActivities, cloneKey, type ClonedVoice } from '../../src/activities/clone';
 import { startActivityFixture, type ActivityFixture } from '../support/activity-deps';
 import { makeWav } from '../support/storage';
 
@@ -65,4 +65,68 @@ test('the clone activity heartbeats while it waits for ElevenLabs', async () => 
   const result: { voiceId: string } = await env.run(activities().cloneVoice, { callerId: '+4915100000004', timeoutSeconds: 30 });
   expect(result.voiceId).toEqual(expect.any(String));
   expect(beats.length).toBeGreaterThanOrEqual(3);
+});
+
+describe('idempotent clone across attempts', () => {
+  const info = { workflowExecution: { workflowId: 'clone-+4915100000005', runId: 'run-idempotent' }, activityId: '7' };
+
+  test('every clone is labelled with a short clone_key that is the same for every attempt of one activity', () => {
+    const key = cloneKey(info);
+    expect(key).toMatch(/^[0-9a-f]{32}$/);
+    expect(cloneKey(info)).toBe(key);
+    expect(cloneKey({ ...info, activityId: '8' })).not.toBe(key);
+    expect(cloneKey({ ...info, workflowExecution: { ...info.workflowExecution, runId: 'run-2' } })).not.toBe(key);
+  });
+
+  test('a retry finds the voice an earlier attempt made (listed, not cloned again)', async () => {
+    await register('+4915100000005', 4);
+    fx.sandbox.configure({ cloneLatencyMs: 50 });
+    const first: ClonedVoice = await new MockActivityEnvironment({ ...info, attempt: 1 }).run(activities().cloneVoice, { callerId: '+4915100000005', timeoutSeconds: 30 });
+    const created = fx.sandbox.voices.get(first.voiceId);
+    expect(created?.labels).toEqual({ source: 'voiceclone-precall', clone_key: cloneKey(info) });
+
+    const before = fx.sandbox.requests.length;
+    const retry: ClonedVoice = await new MockActivityEnvironment({ ...info, attempt: 2 }).run(activities().cloneVoice, { callerId: '+4915100000005', timeoutSeconds: 30 });
+    const sent = fx.sandbox.requests.slice(before);
+    expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/voices']);
+    expect(retry).toMatchObject({ voiceId: first.voiceId, sampleSizeBytes: first.sampleSizeBytes });
+    expect(retry.apiResponseTimeMs).toBeGreaterThanOrEqual(0);
+  });
+
+  test('a retry of another activity does not take that voice: it clones', async () => {
+    await register('+4915100000006', 4);
+    fx.sandbox.configure({ cloneLatencyMs: 50 });
+    const other = { ...info, activityId: '99', attempt: 2 };
+    const before = fx.sandbox.requests.length;
+    const result: ClonedVoice = await new MockActivityEnvironment(other).run(activities().cloneVoice, { callerId: '+4915100000006', timeoutSeconds: 30 });
+    const sent = fx.sandbox.requests.slice(before).map((r) => `${r.method} ${r.path}`);
+    expect(sent[0]).toBe('GET /v1/voices');
+    expect(sent).toContain('POST /v1/voices/add');
+    expect(fx.sandbox.voices.get(result.voiceId)?.labels.clone_key).toBe(cloneKey(other));
+  });
+
+  test('a retry whose voice listing fails transiently still clones (a duplicate beats no voice)', async () => {
+    await register('+4915100000007', 4);
+    fx.sandbox.configure({ cloneLatencyMs: 50 });
+    fx.sandbox.setFailure('voices.list', { kind: '500', times: 1 });
+    const before = fx.sandbox.requests.length;
+    const result: ClonedVoice = await new MockActivityEnvironment({ ...info, activityId: '100', attempt: 3 }).run(activities().cloneVoice, {
+      callerId: '+4915100000007',
+      timeoutSeconds: 30,
+    });
+    const sent = fx.sandbox.requests.slice(before);
+    expect(sent.find((r) => r.endpoint === 'voices.list')?.status).toBe(500);
+    expect(sent.filter((r) => r.endpoint === 'voices.add' && r.status === 200)).toHaveLength(1);
+    expect(fx.sandbox.voices.has(result.voiceId)).toBe(true);
+  });
+
+  test('a retry whose voice listing is refused for a bad API key fails non-retryably without cloning', async () => {
+    await register('+4915100000008', 4);
+    fx.sandbox.setFailure('voices.list', { kind: 'invalid_api_key', times: 1 });
+    const before = fx.sandbox.requests.length;
+    await expect(
+      new MockActivityEnvironment({ ...info, activityId: '101', attempt: 2 }).run(activities().cloneVoice, { callerId: '+4915100000008', timeoutSeconds: 30 }),
+    ).rejects.toMatchObject({ type: 'ElevenLabsAuthError', nonRetryable: true });
+    expect(fx.sandbox.requests.slice(before).filter((r) => r.endpoint === 'voices.add')).toHaveLength(0);
+  });
 });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { CallStatus } from '../../src/contracts/call';
-import { CACHE_CLEANUP_SCHEDULE_ID } from '../../src/contracts/cache-cleanup';
+import { CACHE_CLEANUP_SCHEDULE_ID, type CacheCleanupResult } from '../../src/contracts/cache-cleanup';
 import { cloneStatusQuery } from '../../src/contracts/messages';
 import { resolveTemporalBinary } from '../../src/temporal/binaries';
 import { ensureCacheCleanupSchedule } from '../../src/temporal/schedules';
@@ -212,5 +212,50 @@ describe('cache lifecycle', () => {
     expect(status).toMatchObject({ clone_ready: false });
     await eventually(() => stack.sandbox.voices.has(voiceId), (present) => !present, 20_000);
     expect(stack.sandbox.voices.has(voiceId)).toBe(false);
+  });
+
+  test('the cleanup sweeps orphaned clones (ours, uncached, older than an hour) and keeps cached, recent and foreign voices', async () => {
+    stack.sandbox.configure({ cloneLatencyMs: 10 });
+    const ours = { source: 'voiceclone-precall', clone_key: 'e2e-orphan-sweep' };
+    const voice = async (labels: Record<string, string>): Promise<string> =>
+      (await stack.elevenlabs.createVoiceClone({ name: 'sweep test', labels, samples: [{ data: Buffer.from('RIFF'), fileName: 's.wav' }] })).voiceId;
+    const twoHoursAgo = Math.floor(Date.now() / 1000) - 7200;
+    const orphan = await voice(ours);
+    const cached = await voice(ours);
+    const pendingDeletion = await voice(ours);
+    const recent = await voice(ours);
+    const foreign = await voice({ source: 'someone-else' });
+    for (const id of [orphan, cached, pendingDeletion, foreign]) expect(stack.sandbox.setVoiceCreatedAt(id, twoHoursAgo)).toBe(true);
+    const caller = uniqueCaller();
+    await stack.db.prisma.voiceCloneCache.create({ data: { callerId: caller, clonedVoiceId: cached, ttlExpiresAt: new Date(Date.now() + 3_600_000) } });
+    // Invalidated, voice not yet deleted: the regular deletion owns it (deleted once, counted once).
+    await stack.db.prisma.voiceCloneCache.create({
+      data: { callerId: uniqueCaller(), clonedVoiceId: pendingDeletion, ttlExpiresAt: new Date(Date.now() + 3_600_000), deletedAt: new Date() },
+    });
+
+    const handle = stack.env.client.schedule.getHandle(CACHE_CLEANUP_SCHEDULE_ID);
+    // Earlier tests' runs must be over, so this run is the one that finds the orphan.
+    await eventually(async () => (await handle.describe()).info.runningActions.length, (n) => n === 0, 30_000);
+    // A scheduled run's workflow id ends in its start time to the second: a trigger within the same
+    // second as the previous run would collide with it and start nothing.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const earlier = new Set((await handle.describe()).info.recentActions.map((a) => a.action.workflow.workflowId));
+    await handle.trigger();
+    const run = await eventually(
+      async () => (await handle.describe()).info.recentActions.find((a) => !earlier.has(a.action.workflow.workflowId)),
+      (action) => action !== undefined,
+      20_000,
+    );
+    if (run === undefined) throw new Error('the triggered cleanup run did not start');
+    const result: CacheCleanupResult = await stack.env.client.workflow.getHandle(run.action.workflow.workflowId).result();
+    expect(stack.sandbox.voices.has(orphan)).toBe(false);
+    expect(stack.sandbox.voices.has(pendingDeletion)).toBe(false);
+    expect(stack.sandbox.voices.has(cached)).toBe(true);
+    expect(stack.sandbox.voices.has(recent)).toBe(true);
+    expect(stack.sandbox.voices.has(foreign)).toBe(true);
+    expect(result.voicesDeleted).toBeGreaterThanOrEqual(2);
+    expect(result.voiceDeletionsFailed).toBe(0);
+    const deletes = stack.sandbox.requests.filter((r) => r.endpoint === 'voices.delete' && [orphan, pendingDeletion].some((id) => r.path.endsWith(id)));
+    expect(deletes).toHaveLength(2);
   });
 });

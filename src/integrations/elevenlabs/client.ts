@@ -22,6 +22,7 @@ import {
   subscriptionSchema,
   type SubscriptionWire,
   voiceSchema,
+  voicesListSchema,
   type VoiceWire,
 } from './schemas';
 import { buildVoiceCloneForm, type CreateVoiceCloneParams } from './voice-clone-form';
@@ -75,6 +76,25 @@ export interface VoiceInfo {
   sampleCount: number;
   createdAtUnix: number | null;
   raw: VoiceWire;
+}
+
+/** One entry of GET /v1/voices (listVoices). */
+export interface ListedVoice {
+  voiceId: string;
+  name: string;
+  /** `cloned`, `premade`, `professional`, `generated`, … */
+  category: string;
+  /** Labels with a null value are dropped. */
+  labels: Record<string, string>;
+  description: string | null;
+  createdAtUnix: number | null;
+  /** The voice's samples as ElevenLabs stored them (empty for premade voices). */
+  samples: { sizeBytes: number | null; durationSeconds: number | null }[];
+}
+
+export interface ListVoicesOptions extends RequestOptions {
+  /** `show_legacy`: include legacy premade voices. Omitted (API default false) unless set. */
+  showLegacy?: boolean;
 }
 
 export interface SubscriptionInfo {
@@ -231,6 +251,24 @@ export class ElevenLabsClient {
       createdAtUnix: raw.created_at_unix ?? null,
       raw,
     };
+  }
+
+  /**
+   * GET /v1/voices: every voice of the account (premade and our clones, with their labels). The
+   * endpoint is not paginated; an account holds at most voice_limit custom voices.
+   */
+  async listVoices(options: ListVoicesOptions = {}): Promise<ListedVoice[]> {
+    const qs = options.showLegacy === undefined ? '' : `?show_legacy=${String(options.showLegacy)}`;
+    const raw = await this.call(voicesListSchema, { method: 'GET', path: `/v1/voices${qs}`, ...this.requestOptions(options) });
+    return raw.voices.map((v) => ({
+      voiceId: v.voice_id,
+      name: v.name ?? '',
+      category: v.category ?? 'unknown',
+      labels: Object.fromEntries(Object.entries(v.labels ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
+      description: v.description ?? null,
+      createdAtUnix: v.created_at_unix ?? null,
+      samples: (v.samples ?? []).map((s) => ({ sizeBytes: s.size_bytes ?? null, durationSeconds: s.duration_secs ?? null })),
+    }));
   }
 
   /** GET /v1/user/subscription: voice slots and cloning permission. */

@@ -37,6 +37,24 @@ export const voiceSchema = z.looseObject({
 });
 export type VoiceWire = z.infer<typeof voiceSchema>;
 
+/**
+ * GetVoicesResponseModel (GET /v1/voices). Only what listVoices maps is checked, and loosely:
+ * premade, professional and generated voices carry shapes the clone flow never reads.
+ */
+export const listedVoiceSchema = z.looseObject({
+  voice_id: z.string(),
+  name: z.string().nullish(),
+  category: z.string().nullish(),
+  labels: z.record(z.string(), z.string().nullish()).nullish(),
+  description: z.string().nullish(),
+  samples: z.array(z.looseObject({ size_bytes: z.number().nullish(), duration_secs: z.number().nullish() })).nullish(),
+  created_at_unix: z.number().nullish(),
+});
+export const voicesListSchema = z.looseObject({
+  voices: z.array(listedVoiceSchema),
+});
+export type ListedVoiceWire = z.infer<typeof listedVoiceSchema>;
+
 export const subscriptionSchema = z.looseObject({
   tier: z.string(),
   status: z.string(),

@@ -46,6 +46,40 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
       signal,
     });
 
+  it('listVoices returns premade and cloned voices with labels, description and creation time', async () => {
+    const created = await clone('Listed caller');
+    const voices = await client.listVoices();
+    expect(sandbox.requests.at(-1)).toMatchObject({ method: 'GET', path: '/v1/voices', query: {}, endpoint: 'voices.list', status: 200 });
+    expect(voices.find((v) => v.category === 'premade')).toMatchObject({ voiceId: '21m00Tcm4TlvDq8ikWAM', name: 'Rachel', samples: [] });
+    const listed = voices.find((v) => v.voiceId === created.voiceId);
+    expect(listed).toMatchObject({
+      name: 'Listed caller',
+      category: 'cloned',
+      labels: { language: 'de', gender: 'male' },
+      description: 'pre-call clone',
+      createdAtUnix: expect.any(Number),
+    });
+    expect(listed?.samples.map((x) => x.sizeBytes)).toEqual([...sandbox.voices.get(created.voiceId)!.samples.map((x) => x.sizeBytes)]);
+    expect(Math.abs(listed!.createdAtUnix! - Date.now() / 1000)).toBeLessThan(60);
+
+    expect(sandbox.setVoiceCreatedAt(created.voiceId, 1_600_000_000)).toBe(true);
+    expect((await client.listVoices({ showLegacy: false })).find((v) => v.voiceId === created.voiceId)?.createdAtUnix).toBe(1_600_000_000);
+    expect(sandbox.requests.at(-1)?.query).toEqual({ show_legacy: 'false' });
+  });
+
+  it('listVoices errors are classified like the other methods', async () => {
+    sandbox.setFailure('voices.list', { kind: '429', times: 1, retryAfter: '2' });
+    const limited = await expectRejection(client.listVoices(), ElevenLabsRateLimitError);
+    expect(limited.retryable).toBe(true);
+    sandbox.setFailure('voices.list', { kind: '500', times: 1 });
+    await expectRejection(client.listVoices(), ElevenLabsServerError);
+    sandbox.setFailure('voices.list', { kind: 'invalid_api_key', times: 1 });
+    expect((await expectRejection(client.listVoices(), ElevenLabsAuthError)).retryable).toBe(false);
+    sandbox.setFailure('voices.list', { kind: 'timeout', times: 1 });
+    await expectRejection(client.listVoices({ timeoutMs: 200 }), ElevenLabsTimeoutError);
+    expect((await client.listVoices()).length).toBeGreaterThan(0);
+  });
+
   it('creates, reads and deletes a voice clone; slots follow', async () => {
     const before = await client.getSubscription();
     expect(before).toMatchObject({ voiceSlotsUsed: 0, voiceLimit: 3, canUseInstantVoiceCloning: true });

@@ -6,7 +6,7 @@
 import { FormData, request } from 'undici';
 import { ElevenLabsClient } from '../../../src/integrations/elevenlabs/client';
 import { errorBodySchema } from '../../../src/integrations/elevenlabs/schemas';
-import { addVoiceResponseSchema, deleteVoiceResponseSchema, subscriptionSchema } from '../../../src/integrations/elevenlabs/schemas';
+import { addVoiceResponseSchema, deleteVoiceResponseSchema, subscriptionSchema, voicesListSchema } from '../../../src/integrations/elevenlabs/schemas';
 import { buildOutboundCallBody, type OutboundCallParams } from '../../../src/integrations/elevenlabs/outbound-call';
 import { type ElevenLabsSandbox, type SandboxEndpoint, SANDBOX_ENDPOINTS, startElevenLabsSandbox } from '../../../src/integrations/elevenlabs/sandbox';
 import type { SandboxRequestRecord } from '../../../src/integrations/elevenlabs/sandbox/types';
@@ -93,7 +93,8 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
       for (const [name, raw] of Object.entries(r.query)) {
         const v = spec.parameterValidator(op, 'query', name);
         expect({ param: name, declared: v !== undefined }).toEqual({ param: name, declared: true });
-        const coerced = /^-?\d+$/.test(raw) && !v?.(raw) ? Number(raw) : raw;
+        // Query values are strings on the wire; coerce integers and booleans as the API's decoder would.
+        const coerced = v?.(raw) ? raw : /^-?\d+$/.test(raw) ? Number(raw) : raw === 'true' || raw === 'false' ? raw === 'true' : raw;
         if (!v?.(coerced)) throw new Error(`query ${name}=${raw} invalid: ${formatErrors(v as never)}`);
       }
     }
@@ -189,6 +190,22 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
     expect(checked.get('outboundCall:/v1/convai/sip-trunk/outbound-call')).toEqual(new Set([200, 422]));
     expect(checked.get('voices.add')).toContain(422);
     expect(checked.get('conversations.list')).toContain(422);
+    expect(checked.get('voices.list')).toEqual(new Set([200, 422]));
+  });
+
+  it('GET /v1/voices: the operation exists, and the sandbox lists premade and cloned voices (with labels) as GetVoicesResponseModel', () => {
+    const op = spec.findOperation('GET', '/v1/voices');
+    expect(op?.template).toBe('/v1/voices');
+    expect(op?.operation.parameters?.map((p) => p.name)).toContain('show_legacy');
+    const validate = spec.responseValidator(op!, 200);
+    if (validate === undefined) throw new Error('GET /v1/voices has no 200 JSON schema');
+    const lists = log.filter((r) => r.endpoint === 'voices.list' && r.status === 200);
+    expect(lists.map((r) => r.query)).toEqual(expect.arrayContaining([{}, { show_legacy: 'true' }]));
+    for (const r of lists) if (!validate(r.responseJson)) throw new Error(formatErrors(validate));
+    const voices = (lists[0]!.responseJson as { voices: { category: string; labels: Record<string, string> }[] }).voices;
+    expect(voices.map((v) => v.category)).toEqual(expect.arrayContaining(['premade', 'cloned']));
+    expect(voices.find((v) => v.category === 'cloned' && v.labels.accent === 'berlin')).toBeDefined();
+    expect(spec.component('GetVoicesResponseModel')({ voices: [{ voice_id: 'x' }] })).toBe(false);
   });
 
   it('conversation responses validate in every lifecycle state', () => {
@@ -215,6 +232,7 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
     expect(addVoiceResponseSchema.safeParse(example('AddVoiceIVCResponseModel')).success).toBe(true);
     expect(deleteVoiceResponseSchema.safeParse(example('DeleteVoiceResponseModel')).success).toBe(true);
     expect(subscriptionSchema.safeParse(example('ExtendedSubscriptionResponseModel')).success).toBe(true);
+    expect(voicesListSchema.safeParse(example('GetVoicesResponseModel')).success).toBe(true);
   });
 });
 
@@ -243,6 +261,8 @@ async function exerciseEverything(client: ElevenLabsClient, sandbox: ElevenLabsS
   const minimal = await client.createVoiceClone({ name: 'Minimal', samples: [makeWavSample()] });
   await client.getVoice(full.voiceId);
   await client.getVoice('21m00Tcm4TlvDq8ikWAM');
+  await client.listVoices();
+  await client.listVoices({ showLegacy: true });
   await client.createVoiceClone({ name: 'Third', samples: [makeWavSample()] });
   await swallow(client.createVoiceClone({ name: 'Over the limit', samples: [makeWavSample()] }));
   await client.deleteVoice(minimal.voiceId);
@@ -277,8 +297,11 @@ async function exerciseEverything(client: ElevenLabsClient, sandbox: ElevenLabsS
   await raw('POST', '/v1/convai/twilio/outbound-call', JSON.stringify({ agent_id: 'a' }));
   await raw('POST', '/v1/convai/sip-trunk/outbound-call', JSON.stringify({ to_number: 5 }));
   await raw('GET', '/v1/convai/conversations?page_size=0');
+  await raw('GET', '/v1/voices?show_legacy=maybe');
   inject('subscription', '429');
   await swallow(client.getSubscription());
+  inject('voices.list', '429');
+  await swallow(client.listVoices());
   inject('voices.get', '500');
   await swallow(client.getVoice(full.voiceId));
   inject('voices.delete', 'invalid_api_key');

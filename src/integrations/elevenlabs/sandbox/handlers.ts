@@ -120,6 +120,20 @@ const getVoice: Handler = async (state, input) => {
   return voice === undefined ? errorBodies.voiceNotFound(voiceId) : ok(voiceWire(voice));
 };
 
+/** GET /v1/voices (GetVoicesResponseModel): premade voices first, then clones oldest first. */
+const listVoices: Handler = async (state, input) => {
+  const raw = input.query.get('show_legacy');
+  if (raw !== null) {
+    const v = raw.trim().toLowerCase();
+    if (!TRUE_STRINGS.has(v) && !FALSE_STRINGS.has(v)) return errorBodies.validation([issue.bool(['query', 'show_legacy'])]);
+  }
+  await apiLatency(state, input.signal);
+  const all = [...state.voices.voices.values()];
+  const premade = all.filter((v) => v.category === 'premade');
+  const cloned = all.filter((v) => v.category !== 'premade').sort((a, b) => a.createdAtUnix - b.createdAtUnix);
+  return ok({ voices: [...premade, ...cloned].map(voiceWire) });
+};
+
 const deleteVoice: Handler = async (state, input) => {
   await apiLatency(state, input.signal);
   const voiceId = input.params.voiceId ?? '';
@@ -278,6 +292,7 @@ const listConversations: Handler = async (state, input) => {
 export const handlers = {
   'voices.add': addVoice,
   'voices.get': getVoice,
+  'voices.list': listVoices,
   'voices.delete': deleteVoice,
   subscription: getSubscription,
   'outboundCall.twilio': outboundCall('twilio'),

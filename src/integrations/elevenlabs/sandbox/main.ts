@@ -2,7 +2,8 @@
  * Standalone sandbox: `tsx src/integrations/elevenlabs/sandbox/main.ts --port=8787 --clone-latency=5000-30000`
  * Every flag can also be given as an env var: --clone-latency ⇔ ELEVENLABS_SANDBOX_CLONE_LATENCY.
  * Latencies are `N` or `MIN-MAX` milliseconds. --failures takes JSON, e.g. '{"voices.add":{"kind":"429","times":2}}'.
- * At runtime: PUT /_sandbox/failures/{endpoint}, POST /_sandbox/config, POST /_sandbox/reset, GET /_sandbox/requests.
+ * At runtime: PUT /_sandbox/failures/{endpoint}, POST /_sandbox/config, POST /_sandbox/reset, GET /_sandbox/requests,
+ * PATCH /_sandbox/voices/{voice_id} {"created_at_unix": N}.
  */
 import pino from 'pino';
 import { startElevenLabsSandbox } from './server';

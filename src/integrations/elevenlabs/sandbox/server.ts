@@ -50,6 +50,11 @@ export interface ElevenLabsSandbox {
   readonly conversations: ReadonlyMap<string, SandboxConversation>;
   setFailure(endpoint: SandboxEndpoint, spec: FailureSpec | null): void;
   clearFailures(): void;
+  /**
+   * Backdates a voice's `created_at_unix` (e.g. to test age-based cleanup). Returns false for an
+   * unknown voice. Also `PATCH /_sandbox/voices/{voice_id}` with `{"created_at_unix": N}`.
+   */
+  setVoiceCreatedAt(voiceId: string, createdAtUnix: number): boolean;
   configure(patch: SandboxRuntimeConfig): void;
   /** Clears voices, conversations, logs and pending timers; failures go back to the start options. */
   reset(): void;
@@ -80,6 +85,8 @@ const runtimeConfigSchema = z.object({
   failNumbers: z.union([z.array(z.string()), z.record(z.string(), z.enum(['busy', 'no-answer']))]).optional(),
 }) satisfies z.ZodType<SandboxRuntimeConfig>;
 
+const voicePatchSchema = z.object({ created_at_unix: z.number().int().nonnegative() });
+
 const HOLD = Symbol('hold');
 const RESET = Symbol('reset');
 type Outcome = SandboxResponse | typeof HOLD | typeof RESET;
@@ -94,6 +101,7 @@ function matchRoute(method: string, pathname: string): Route | 'method_not_allow
   const voice = /^\/v1\/voices\/([^/]+)$/.exec(pathname);
   const conversation = /^\/v1\/convai\/conversations\/([^/]+)$/.exec(pathname);
   const table: { test: boolean; methods: Partial<Record<string, Omit<Route, 'params'>>>; params?: Record<string, string> }[] = [
+    { test: pathname === '/v1/voices', methods: { GET: { endpoint: 'voices.list', handler: 'voices.list' } } },
     { test: pathname === '/v1/voices/add', methods: { POST: { endpoint: 'voices.add', handler: 'voices.add' } } },
     { test: pathname === '/v1/user/subscription', methods: { GET: { endpoint: 'subscription', handler: 'subscription' } } },
     { test: pathname === '/v1/convai/twilio/outbound-call', methods: { POST: { endpoint: 'outboundCall', handler: 'outboundCall.twilio' } } },
@@ -271,8 +279,23 @@ export async function startElevenLabsSandbox(options: ElevenLabsSandboxOptions =
     }
   };
 
+  const setVoiceCreatedAt = (voiceId: string, createdAtUnix: number): boolean => {
+    const voice = voices.voices.get(voiceId);
+    if (voice === undefined) return false;
+    voice.createdAtUnix = createdAtUnix;
+    return true;
+  };
+
   const runControl = (req: IncomingMessage, pathname: string, json: unknown): SandboxResponse => {
     const failureMatch = /^\/_sandbox\/failures\/([^/]+)$/.exec(pathname);
+    const voiceMatch = /^\/_sandbox\/voices\/([^/]+)$/.exec(pathname);
+    if (req.method === 'PATCH' && voiceMatch !== null) {
+      const patch = voicePatchSchema.safeParse(json ?? {});
+      if (!patch.success) return errorBodies.plain(400, z.prettifyError(patch.error));
+      const voiceId = decodeURIComponent(voiceMatch[1] ?? '');
+      if (!setVoiceCreatedAt(voiceId, patch.data.created_at_unix)) return errorBodies.plain(404, `unknown voice ${voiceId}`);
+      return { status: 200, json: voiceWire(voices.voices.get(voiceId)!) };
+    }
     if (req.method === 'GET' && pathname === '/_sandbox/requests') return { status: 200, json: requests.filter((r) => r.endpoint !== 'control') };
     if (req.method === 'GET' && pathname === '/_sandbox/webhook-deliveries') return { status: 200, json: deliveries };
     if (req.method === 'GET' && pathname === '/_sandbox/state') {
@@ -452,6 +475,7 @@ export async function startElevenLabsSandbox(options: ElevenLabsSandboxOptions =
     conversations,
     setFailure: (endpoint, spec) => failures.set(endpoint, spec),
     clearFailures: () => failures.setAll({}),
+    setVoiceCreatedAt,
     configure,
     reset,
     waitForRequest: (predicate, timeoutMs = 5_000) => waitFor(requests, 'request', predicate, timeoutMs),

@@ -5,6 +5,7 @@ export const SANDBOX_ENDPOINTS = [
   'voices.add',
   'voices.delete',
   'voices.get',
+  'voices.list',
   'subscription',
   'outboundCall',
   'conversations.get',
