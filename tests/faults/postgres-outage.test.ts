@@ -106,11 +106,9 @@ test('PostgreSQL unreachable for ~6.5 s mid-call: activities retry, every call c
   console.info(`[faults/postgres-outage] ${dropped} connections reset during a ${RESET_MS + REFUSE_MS} ms outage; ${ids.length} calls (${during.length} arrived during it) completed`);
 });
 
-// Known product bug (see the report): the agent-call activities write call_conversations under the
-// ElevenLabs retry policy (agentCall: 5 attempts, 2+4+8+10 s apart = 24 s), not the unlimited
-// database one. A longer outage
-// while a placed greeting is being recorded fails the call (greeting_failed) although the caller
-// is hearing the greeting, and the record of that conversation is dropped.
+// Regression (found by this suite): the agent-call activities used to write call_conversations
+// under the ElevenLabs retry policy (5 attempts ≈ 24 s), so a longer outage while a placed greeting
+// was being recorded failed the call. The record is now the workflow's own, always-retried write.
 test(`PostgreSQL unreachable for ${LONG_OUTAGE_MS / 1000} s while a placed greeting is being recorded: the call still completes`, async () => {
   const s = stack!;
   const p = proxy!;
