@@ -1,9 +1,10 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import fc from 'fast-check';
 import { signThreeCxBody } from '../../src/integrations/threecx/signature';
 import { callResult, eventually } from '../support/calls';
+import { expectWellFormed, json, refusedByHttpParser, rowCounts, runs, sendRaw, shown, sleep, workflowCount, type Answer } from '../support/hostile';
 import { startTestStack, TEST_3CX_SECRET, type TestStack } from '../support/stack';
 import { makeWav } from '../support/storage';
 
@@ -15,8 +16,6 @@ import { makeWav } from '../support/storage';
 // no workflow. Fixed seed (HOSTILE_SEED overrides it); fast-check prints seed and counterexample.
 jest.setTimeout(60_000);
 
-const SEED = Number(process.env.HOSTILE_SEED ?? 20_261_121);
-const runs = (numRuns: number) => ({ seed: SEED, numRuns });
 const TOKEN = 'hostile-admin-token-0123456789ab';
 /** A caller with a valid sample already in storage: any bypass of the body checks would register it. */
 const VALID_SAMPLE = 'imports/valid.wav';
@@ -34,82 +33,13 @@ afterAll(async () => {
 
 // --- HTTP ------------------------------------------------------------------------------------------
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  json: any;
-}
-
-/** node:http: raw percent-encoded paths, latin-1 header bytes and chunked bodies go out as given. */
-function send(method: string, urlPath: string, { headers = {}, body, chunked = false }: { headers?: OutgoingHttpHeaders; body?: Buffer; chunked?: boolean } = {}): Promise<Answer> {
-  const { hostname, port } = new URL(stack.apiUrl);
-  return new Promise<Answer>((resolve, reject) => {
-    let answered = false;
-    const req = httpRequest(
-      { host: hostname, port, method, path: urlPath, agent: false, headers: { ...(body && !chunked ? { 'content-length': body.length } : {}), ...headers } },
-      (res) => {
-        answered = true;
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : null;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.setTimeout(20_000, () => req.destroy(new Error(`${method} ${urlPath}: no answer within 20 s`)));
-    req.on('error', (err) => {
-      if (!answered) reject(err);
-    });
-    if (body && chunked) {
-      for (let i = 0; i < body.length; i += 65_536) req.write(body.subarray(i, i + 65_536));
-    } else if (body) {
-      req.write(body);
-    }
-    req.end();
-  });
-}
+/** Raw HTTP against this suite's stack. */
+const send = (method: string, urlPath: string, options: { headers?: OutgoingHttpHeaders; body?: Buffer; chunked?: boolean } = {}): Promise<Answer> =>
+  sendRaw(stack.apiUrl, { method, path: urlPath, ...options });
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
 
-/**
- * A request line with raw (not percent-encoded) bytes above 0x7e is not HTTP: Node's parser refuses
- * some of them (400, `Connection: close`, no body) before the app sees the request.
- */
-const refusedByHttpParser = (answer: Answer, urlPath: string) =>
-  answer.status === 400 && answer.text === '' && answer.headers['content-type'] === undefined && /[^\x21-\x7e]/.test(urlPath);
-
-/** Never a 5xx; a 4xx is JSON `{error: {code, message, details?}}` and nothing else. */
-function expectWellFormed(answer: Answer, what: string, urlPath = ''): void {
-  if (answer.status >= 500) throw new Error(`${what} → ${answer.status} ${answer.text.slice(0, 500)}`);
-  if (answer.status < 400 || refusedByHttpParser(answer, urlPath)) return;
-  if (!/^application\/json\b/.test(answer.headers['content-type'] ?? '')) throw new Error(`${what} → ${answer.status} without JSON: ${JSON.stringify(answer.headers)} ${answer.text.slice(0, 300)}`);
-  expect(answer.json).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
-  expect(Object.keys(answer.json.error).filter((k) => !['code', 'message', 'details'].includes(k))).toEqual([]);
-}
-
 // --- What was written, stored or started -----------------------------------------------------------
-
-let countAllTables: Promise<string> | undefined;
-/** Rows of every table (all of `public` but Prisma's migration log, from the catalog), in one round trip. */
-async function rowCounts(): Promise<Record<string, number>> {
-  countAllTables ??= stack.db.prisma
-    .$queryRaw<{ name: string }[]>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations' ORDER BY 1`
-    .then((tables) => {
-      if (tables.length < 9) throw new Error(`expected the nine tables of schema.prisma, found ${tables.map((t) => t.name).join(', ')}`);
-      return `SELECT ${tables.map(({ name }) => `(SELECT count(*) FROM "${name}")::int AS "${name}"`).join(', ')}`;
-    });
-  const [counts] = await stack.db.prisma.$queryRawUnsafe<Record<string, number>[]>(await countAllTables);
-  return counts!;
-}
 
 /** Every file under the voice-sample storage root. */
 function storedFiles(): string[] {
@@ -118,37 +48,27 @@ function storedFiles(): string[] {
     .sort();
 }
 
-const WORKFLOWS = "WorkflowType = 'callWorkflow' OR WorkflowType = 'voiceCloneWorkflow'";
-const workflowCount = async (query = WORKFLOWS) => (await stack.env.client.workflow.count(query)).count;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Every request of the property must leave no trace: rows and stored files are compared before and
  * after each run, workflows once visibility (eventually consistent) has caught up.
  */
 async function assertNoTraceProperty<T>(arb: fc.Arbitrary<T>, numRuns: number, run: (input: T) => Promise<void>): Promise<void> {
-  const workflowsBefore = await workflowCount();
+  const workflowsBefore = await workflowCount(stack);
   await fc.assert(
     fc.asyncProperty(arb, async (input) => {
-      const [rows, files] = [await rowCounts(), storedFiles()];
+      const [rows, files] = [await rowCounts(stack), storedFiles()];
       await run(input);
-      expect(await rowCounts()).toEqual(rows);
+      expect(await rowCounts(stack)).toEqual(rows);
       expect(storedFiles()).toEqual(files);
     }),
     runs(numRuns),
   );
   for (const wait of [250, 250]) {
     await sleep(wait);
-    expect(await workflowCount()).toBe(workflowsBefore);
+    expect(await workflowCount(stack)).toBe(workflowsBefore);
   }
 }
-
-/** A body fast-check prints as its length and first bytes. */
-function shown(bytes: Buffer): Buffer {
-  const preview = () => `Buffer(${bytes.length}) ${JSON.stringify(bytes.subarray(0, 300).toString('latin1'))}${bytes.length > 300 ? '…' : ''}`;
-  return Object.defineProperty(bytes, fc.toStringMethod, { value: preview, configurable: true });
-}
-const json = (value: unknown) => shown(Buffer.from(JSON.stringify(value) ?? 'null'));
 
 // --- Routes and hostile parts ------------------------------------------------------------------------
 
@@ -195,15 +115,15 @@ const hostileSegment = fc.oneof(
 
 describe('the counters used below see what an accepted request does', () => {
   test('a registration writes a row; a call starts workflows', async () => {
-    const rows = await rowCounts();
+    const rows = await rowCounts(stack);
     const put = await send('PUT', `/api/v1/callers/${encodeURIComponent(CALLERS[1]!)}/voice`, {
       body: json({ voice_sample_url: VALID_SAMPLE }),
       headers: { ...bearer, 'content-type': 'application/json' },
     });
     expect(put.status).toBe(201);
-    expect((await rowCounts()).caller_voice_mapping).toBe(rows.caller_voice_mapping! + 1);
+    expect((await rowCounts(stack)).caller_voice_mapping).toBe(rows.caller_voice_mapping! + 1);
 
-    const calls = () => workflowCount("WorkflowType = 'callWorkflow'");
+    const calls = () => workflowCount(stack, "WorkflowType = 'callWorkflow'");
     const before = await calls();
     const body = JSON.stringify({ event_type: 'IncomingCall', call_id: 'admin-control', caller_id: '+4915199999999', timestamp: new Date().toISOString(), pbx: 'hostile.3cx.eu' });
     const started = await send('POST', '/webhook/3cx', { body: Buffer.from(body), headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET) } });
@@ -211,7 +131,7 @@ describe('the counters used below see what an accepted request does', () => {
     await callResult(stack, started.json.workflow_id);
     expect(await eventually(calls, (n) => n === before + 1, 5000)).toBe(before + 1);
     // The call's clone job (no sample: it fails at once) must be over before the counts are compared.
-    await eventually(() => workflowCount("WorkflowType = 'voiceCloneWorkflow' AND ExecutionStatus = 'Running'"), (n) => n === 0, 5000);
+    await eventually(() => workflowCount(stack, "WorkflowType = 'voiceCloneWorkflow' AND ExecutionStatus = 'Running'"), (n) => n === 0, 5000);
   });
 });
 

@@ -1,10 +1,11 @@
 import { createHash, createHmac } from 'node:crypto';
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { signElevenLabsPayload } from '../../src/integrations/elevenlabs/webhook-signature';
 import { signThreeCxBody } from '../../src/integrations/threecx/signature';
 import { callResult, callStatus, eventually } from '../support/calls';
+import { expectNoNewWorkflows, expectWellFormed, json, rowCounts, runs, sendRaw, shown, workflowCount } from '../support/hostile';
 import { startTestStack, TEST_3CX_SECRET, TEST_ELEVENLABS_WEBHOOK_SECRET, type TestStack } from '../support/stack';
 
 // Hostile input against both webhooks on the real stack (Temporal server, PostgreSQL, sandbox):
@@ -14,8 +15,6 @@ import { startTestStack, TEST_3CX_SECRET, TEST_ELEVENLABS_WEBHOOK_SECRET, type T
 // Fixed seed (HOSTILE_SEED overrides it); fast-check prints seed and counterexample on failure.
 jest.setTimeout(60_000);
 
-const SEED = Number(process.env.HOSTILE_SEED ?? 20_261_121);
-const runs = (numRuns: number) => ({ seed: SEED, numRuns });
 /** Post-call bodies above this get 413: above Temporal's 2 MB payload limit, so oversized transcripts can be tried. */
 const POSTCALL_LIMIT_KB = 3072;
 
@@ -39,129 +38,21 @@ afterAll(async () => {
 
 // --- HTTP ------------------------------------------------------------------------------------------
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  json: any;
-}
-
-interface Outgoing {
-  method?: string;
-  path: string;
-  headers?: OutgoingHttpHeaders;
-  body?: Buffer;
-  /** Send without Content-Length (Transfer-Encoding: chunked), in 64 KiB pieces. */
-  chunked?: boolean;
-}
-
-/**
- * node:http rather than fetch: header values with bytes above 0x7f, repeated headers, no
- * Content-Type at all, chunked uploads and raw (already percent-encoded) paths go out as given.
- */
-function send(baseUrl: string, { method = 'POST', path, headers = {}, body, chunked = false }: Outgoing): Promise<Answer> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise<Answer>((resolve, reject) => {
-    let answered = false;
-    const req = httpRequest(
-      { host: hostname, port, method, path, agent: false, headers: { ...(body && !chunked ? { 'content-length': body.length } : {}), ...headers } },
-      (res) => {
-        answered = true;
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : null;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.setTimeout(20_000, () => req.destroy(new Error(`${method} ${path}: no answer within 20 s`)));
-    // The server may answer 413 and close while an oversized body is still going out.
-    req.on('error', (err) => {
-      if (!answered) reject(err);
-    });
-    if (body && chunked) {
-      for (let i = 0; i < body.length; i += 65_536) req.write(body.subarray(i, i + 65_536));
-    } else if (body) {
-      req.write(body);
-    }
-    req.end();
-  });
-}
-
-/** Never a 5xx; a 4xx is JSON `{error: {code, message, details?}}` and nothing else. */
-function expectWellFormed(answer: Answer, what: string): void {
-  if (answer.status >= 500) throw new Error(`${what} → ${answer.status} ${answer.text.slice(0, 500)}`);
-  if (answer.status < 400) return;
-  expect(answer.headers['content-type']).toMatch(/^application\/json\b/);
-  expect(answer.json).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
-  expect(Object.keys(answer.json.error).filter((k) => !['code', 'message', 'details'].includes(k))).toEqual([]);
-  expect(answer.json.error.code).not.toBe('');
-}
-
-// --- What was written or started ---------------------------------------------------------------
-
-type RowCounts = Record<string, number>;
-
-const tablesOf = new Map<TestStack, Promise<string>>();
-/**
- * Rows of every table of the stack's database (all of `public` but Prisma's migration log, read
- * from the catalog so a new table is counted too), in one round trip through Prisma.
- */
-async function rowCounts(s: TestStack): Promise<RowCounts> {
-  let query = tablesOf.get(s);
-  if (!query) {
-    query = s.db.prisma
-      .$queryRaw<{ name: string }[]>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations' ORDER BY 1`
-      .then((tables) => {
-        if (tables.length < 9) throw new Error(`expected the nine tables of schema.prisma, found ${tables.map((t) => t.name).join(', ')}`);
-        return `SELECT ${tables.map(({ name }) => `(SELECT count(*) FROM "${name}")::int AS "${name}"`).join(', ')}`;
-      });
-    tablesOf.set(s, query);
-  }
-  const [counts] = await s.db.prisma.$queryRawUnsafe<RowCounts[]>(await query);
-  return counts!;
-}
-
-const WORKFLOWS = "WorkflowType = 'callWorkflow' OR WorkflowType = 'voiceCloneWorkflow'";
-let serial = 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Call and clone workflows the Temporal server knows (all stacks of this file share it). */
-async function workflowCount(query = WORKFLOWS): Promise<number> {
-  return (await stack.env.client.workflow.count(query)).count;
-}
-
-/** Visibility is eventually consistent: the count must stay at `before` over a short watch. */
-async function expectNoNewWorkflows(before: number): Promise<void> {
-  for (const wait of [250, 250]) {
-    await sleep(wait);
-    expect(await workflowCount()).toBe(before);
-  }
-}
-
 /**
  * Runs a property whose every request must be rejected: none may write a row (counted before and
  * after each run, on every given stack) or start a workflow (checked once visibility caught up).
  */
 async function assertRejectedProperty<T>(arb: fc.Arbitrary<T>, numRuns: number, run: (input: T) => Promise<void>, stacks: TestStack[] = [stack]): Promise<void> {
-  const workflowsBefore = await workflowCount();
+  const workflowsBefore = await workflowCount(stack);
   await fc.assert(
     fc.asyncProperty(arb, async (input) => {
-      const before = await Promise.all(stacks.map(rowCounts));
+      const before = await Promise.all(stacks.map((x) => rowCounts(x)));
       await run(input);
-      expect(await Promise.all(stacks.map(rowCounts))).toEqual(before);
+      expect(await Promise.all(stacks.map((x) => rowCounts(x)))).toEqual(before);
     }),
     runs(numRuns),
   );
-  await expectNoNewWorkflows(workflowsBefore);
+  await expectNoNewWorkflows(stack, workflowsBefore);
 }
 
 // --- Bodies ----------------------------------------------------------------------------------------
@@ -169,12 +60,7 @@ async function assertRejectedProperty<T>(arb: fc.Arbitrary<T>, numRuns: number, 
 const THREECX_PATHS = ['/webhook/3cx', '/webhook/3cx-call', '/webhook/3cx/', '/WEBHOOK/3CX', '/webhook/3cx-call/', '/webhook/3cx?x=1'];
 const POSTCALL_PATHS = ['/webhook/elevenlabs/postcall', '/webhook/post-call', '/webhook/elevenlabs/postcall/', '/Webhook/ElevenLabs/PostCall', '/webhook/post-call?type=x'];
 
-/** A body fast-check prints as its length and first bytes, not as a million-element array. */
-function shown(bytes: Buffer): Buffer {
-  const preview = () => `Buffer(${bytes.length}) ${JSON.stringify(bytes.subarray(0, 300).toString('latin1'))}${bytes.length > 300 ? '…' : ''}`;
-  return Object.defineProperty(bytes, fc.toStringMethod, { value: preview });
-}
-const json = (value: unknown) => shown(Buffer.from(JSON.stringify(value) ?? 'null'));
+let serial = 0;
 const uuid = fc.uuid();
 
 function incomingCall(callId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -417,11 +303,11 @@ const headerOf = (name: string, value: string | string[] | undefined): OutgoingH
 
 describe('the counters used below see what an accepted webhook does', () => {
   test('a signed IncomingCall starts a workflow and writes rows; a signed transcription for an unknown call stores one row', async () => {
-    const calls = () => workflowCount("WorkflowType = 'callWorkflow'");
+    const calls = () => workflowCount(stack, "WorkflowType = 'callWorkflow'");
     const workflowsBefore = await calls();
     const rowsBefore = await rowCounts(stack);
     const body = json(incomingCall('hostile-control-1'));
-    const res = await send(stack.apiUrl, { path: '/webhook/3cx', body, headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET) } });
+    const res = await sendRaw(stack.apiUrl, { path: '/webhook/3cx', body, headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET) } });
     expect(res.status).toBe(202);
     await callResult(stack, res.json.workflow_id);
     expect(await eventually(calls, (n) => n === workflowsBefore + 1, 5000)).toBe(workflowsBefore + 1);
@@ -429,7 +315,7 @@ describe('the counters used below see what an accepted webhook does', () => {
     expect(rowsAfter.call_log).toBe(rowsBefore.call_log! + 1);
 
     const stored = json(transcription('conv_hostile_control', null));
-    const el = await send(stack.apiUrl, {
+    const el = await sendRaw(stack.apiUrl, {
       path: '/webhook/elevenlabs/postcall',
       body: stored,
       headers: { 'content-type': 'application/json', 'elevenlabs-signature': signElevenLabsPayload(stored, TEST_ELEVENLABS_WEBHOOK_SECRET, Date.now() / 1000) },
@@ -452,7 +338,7 @@ describe('POST /webhook/3cx (and /webhook/3cx-call)', () => {
     );
     await assertRejectedProperty(fc.record({ path: fc.constantFrom(...THREECX_PATHS), body: bodies, type: contentType, enc: encoding }), 200, async ({ path, body, type, enc }) => {
       const encoded = encode(body, enc);
-      const res = await send(stack.apiUrl, {
+      const res = await sendRaw(stack.apiUrl, {
         path,
         body: encoded.body,
         headers: { ...headerOf('content-type', type), ...encoded.headers, 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET) },
@@ -466,7 +352,7 @@ describe('POST /webhook/3cx (and /webhook/3cx-call)', () => {
   test('a valid IncomingCall with a missing, wrong or almost-right signature → 401, nothing started or written', async () => {
     await assertRejectedProperty(fc.record({ path: fc.constantFrom(...THREECX_PATHS), id: uuid, forge: forged3cxSignature, type: contentType }), 200, async ({ path, id, forge, type }) => {
       const body = json(incomingCall(`hostile-${id}`));
-      const res = await send(stack.apiUrl, { path, body, headers: { ...headerOf('content-type', type), ...headerOf('x-3cx-signature', forge(body)) } });
+      const res = await sendRaw(stack.apiUrl, { path, body, headers: { ...headerOf('content-type', type), ...headerOf('x-3cx-signature', forge(body)) } });
       expectWellFormed(res, `POST ${path}`);
       expect(res.json.error.code).toBe('invalid_signature');
       expect(res.status).toBe(401);
@@ -477,19 +363,19 @@ describe('POST /webhook/3cx (and /webhook/3cx-call)', () => {
     const body = json(incomingCall('hostile-unknown', { event_type: 'CallEnded' }));
     const hex = hmacHex(TEST_3CX_SECRET, body);
     for (const signature of [hex, hex.toUpperCase(), `SHA256=${hex}`, ` sha256=${hex} `]) {
-      const res = await send(stack.apiUrl, { path: '/webhook/3cx', body, headers: { 'content-type': 'application/json', 'x-3cx-signature': signature } });
+      const res = await sendRaw(stack.apiUrl, { path: '/webhook/3cx', body, headers: { 'content-type': 'application/json', 'x-3cx-signature': signature } });
       expect(res.json.error.code).toBe('unknown_call');
     }
   });
 
   test('a NUL character in a signed IncomingCall → 400 naming the field, nothing started', async () => {
-    const workflowsBefore = await workflowCount();
+    const workflowsBefore = await workflowCount(stack);
     for (const [field, value] of [['caller_id', '+49151\u000012345678'], ['called_number', '+4930\u0000'], ['state', 'Ringing\u0000']] as const) {
       const body = json(incomingCall(`hostile-nul-${field}`, { [field]: value }));
-      const res = await send(stack.apiUrl, { path: '/webhook/3cx', body, headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET) } });
+      const res = await sendRaw(stack.apiUrl, { path: '/webhook/3cx', body, headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET) } });
       expect(res).toMatchObject({ status: 400, json: { error: { code: 'validation_failed', details: [{ field, message: 'must not contain NUL characters' }] } } });
     }
-    await expectNoNewWorkflows(workflowsBefore);
+    await expectNoNewWorkflows(stack, workflowsBefore);
   });
 
   test('bodies over WEBHOOK_MAX_BODY_KB → 413 (declared length, chunked, or a gzip bomb), signed or not', async () => {
@@ -499,7 +385,7 @@ describe('POST /webhook/3cx (and /webhook/3cx-call)', () => {
       async ({ path, over, mode, signed, fill }) => {
         const raw = Buffer.from(fill.repeat(Math.ceil((limit() + over) / Buffer.byteLength(fill)))).subarray(0, limit() + over);
         const body = mode === 'gzip-bomb' ? gzipSync(raw) : raw;
-        const res = await send(stack.apiUrl, {
+        const res = await sendRaw(stack.apiUrl, {
           path,
           body,
           chunked: mode === 'chunked',
@@ -525,7 +411,7 @@ describe('POST /webhook/elevenlabs/postcall (and /webhook/post-call)', () => {
     );
     await assertRejectedProperty(fc.record({ path: fc.constantFrom(...POSTCALL_PATHS), body: bodies, type: contentType, enc: encoding }), 200, async ({ path, body, type, enc }) => {
       const encoded = encode(body, enc);
-      const res = await send(stack.apiUrl, {
+      const res = await sendRaw(stack.apiUrl, {
         path,
         body: encoded.body,
         headers: { ...headerOf('content-type', type), ...encoded.headers, 'elevenlabs-signature': signElevenLabsPayload(body, TEST_ELEVENLABS_WEBHOOK_SECRET, Date.now() / 1000) },
@@ -540,7 +426,7 @@ describe('POST /webhook/elevenlabs/postcall (and /webhook/post-call)', () => {
   test('a valid transcription with a missing, wrong, almost-right or replayed (older than 30 min) signature → 401, nothing stored', async () => {
     await assertRejectedProperty(fc.record({ path: fc.constantFrom(...POSTCALL_PATHS), id: uuid, forge: forgedElevenLabsSignature }), 200, async ({ path, id, forge }) => {
       const body = json(transcription(`conv_hostile_${id}`, null));
-      const res = await send(stack.apiUrl, { path, body, headers: { 'content-type': 'application/json', ...headerOf('elevenlabs-signature', forge(body)) } });
+      const res = await sendRaw(stack.apiUrl, { path, body, headers: { 'content-type': 'application/json', ...headerOf('elevenlabs-signature', forge(body)) } });
       expectWellFormed(res, `POST ${path}`);
       expect(res).toMatchObject({ status: 401, json: { error: { code: 'invalid_signature' } } });
     });
@@ -548,7 +434,7 @@ describe('POST /webhook/elevenlabs/postcall (and /webhook/post-call)', () => {
 
   test('a webhook replayed 30 min + 1 s after signing is refused; within the tolerance, rotated secrets, hex case and future times pass', async () => {
     const probe = json({ type: 'hostile_probe', event_timestamp: 1, data: {} });
-    const post = (signature: string) => send(stack.apiUrl, { path: '/webhook/elevenlabs/postcall', body: probe, headers: { 'content-type': 'application/json', 'elevenlabs-signature': signature } });
+    const post = (signature: string) => sendRaw(stack.apiUrl, { path: '/webhook/elevenlabs/postcall', body: probe, headers: { 'content-type': 'application/json', 'elevenlabs-signature': signature } });
     const now = Date.now() / 1000;
     const stale = await post(signElevenLabsPayload(probe, TEST_ELEVENLABS_WEBHOOK_SECRET, now - 30 * 60 - 1));
     expect(stale.json).toEqual({ error: { code: 'invalid_signature', message: expect.any(String), details: { reason: 'stale' } } });
@@ -569,14 +455,14 @@ describe('POST /webhook/elevenlabs/postcall (and /webhook/post-call)', () => {
 
   test('valid transcriptions with hostile ids and text (NUL, lone surrogates, controls, 256+ chars, unicode) → 200 stored or 400, never 5xx; a 400 writes nothing', async () => {
     const hostileText = fc.oneof(binary(40), unicode(40), loneSurrogates, fc.string({ minLength: 256, maxLength: 600 }), hugeUnicode(2000), fc.constantFrom('\u0000', 'a\u0000', '', ' ', '../../etc/passwd', 'call-acme.3cx.eu-1', '\u202e\u0000'));
-    const workflowsBefore = await workflowCount();
+    const workflowsBefore = await workflowCount(stack);
     await fc.assert(
       // user_id is sent to Temporal as a workflow id: a lone surrogate there is a known bug (see the end of this file).
       fc.asyncProperty(fc.record({ id: uuid, conv: hostileText, user: fc.option(hostileText.filter((t) => !/\p{Surrogate}/u.test(t))), extra: fc.dictionary(fc.string(), fc.oneof(hostileText, fc.jsonValue({ maxDepth: 3 })), { maxKeys: 3 }) }), async ({ id, conv, user, extra }) => {
         // A fresh conversation each time, shrinking included: a re-sent one is (rightly) not stored twice.
         const body = json(transcription(`${conv}${id}-${++serial}`, user, extra));
         const rows = await rowCounts(stack);
-        const res = await send(stack.apiUrl, {
+        const res = await sendRaw(stack.apiUrl, {
           path: '/webhook/elevenlabs/postcall',
           body,
           headers: { 'content-type': 'application/json', 'elevenlabs-signature': signElevenLabsPayload(body, TEST_ELEVENLABS_WEBHOOK_SECRET, Date.now() / 1000) },
@@ -593,7 +479,7 @@ describe('POST /webhook/elevenlabs/postcall (and /webhook/post-call)', () => {
       }),
       runs(100),
     );
-    await expectNoNewWorkflows(workflowsBefore);
+    await expectNoNewWorkflows(stack, workflowsBefore);
   });
 
   test('bodies over POSTCALL_MAX_BODY_KB → 413 (declared length, chunked, or a gzip bomb), signed or not', async () => {
@@ -603,7 +489,7 @@ describe('POST /webhook/elevenlabs/postcall (and /webhook/post-call)', () => {
       async ({ path, over, mode, signed }) => {
         const raw = Buffer.alloc(limit() + over, 'a');
         const body = mode === 'gzip-bomb' ? gzipSync(raw) : raw;
-        const res = await send(stack.apiUrl, {
+        const res = await sendRaw(stack.apiUrl, {
           path,
           body,
           chunked: mode === 'chunked',
@@ -626,7 +512,7 @@ describe('other methods on the webhook paths', () => {
       fc.record({ method: fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE'), path: fc.constantFrom(...THREECX_PATHS, ...POSTCALL_PATHS), body: fc.option(hostileBodies(4096), { nil: undefined }) }),
       60,
       async ({ method, path, body }) => {
-        const res = await send(stack.apiUrl, { method, path, ...(body ? { body } : {}), headers: { 'content-type': 'application/json' } });
+        const res = await sendRaw(stack.apiUrl, { method, path, ...(body ? { body } : {}), headers: { 'content-type': 'application/json' } });
         expectWellFormed(res, `${method} ${path}`);
         expect(res.status).toBe(404);
       },
@@ -654,7 +540,7 @@ describe('X-Forwarded-For and THREECX_TRUSTED_IPS', () => {
       100,
       async ({ id, spoof: headers, path }) => {
         const body = json(incomingCall(`hostile-${id}`));
-        const res = await send(noProxy.apiUrl, { path, body, headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET), ...headers } });
+        const res = await sendRaw(noProxy.apiUrl, { path, body, headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET), ...headers } });
         expectWellFormed(res, `POST ${path}`);
         expect(res).toMatchObject({ status: 403, json: { error: { code: 'forbidden_ip' } } });
       },
@@ -669,14 +555,14 @@ describe('X-Forwarded-For and THREECX_TRUSTED_IPS', () => {
       return fromRight.find((hop) => hop !== PROXY) ?? fromRight[fromRight.length - 1]!;
     };
     const allowed = (ip: string) => ALLOWED_HOPS.includes(ip);
-    const workflowsBefore = await workflowCount();
+    const workflowsBefore = await workflowCount(stack);
     const rowsBefore = await rowCounts(viaProxy);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.constantFrom(...ALLOWED_HOPS, ...DENIED_HOPS, PROXY), { minLength: 0, maxLength: 5 }), fc.boolean(), async (chain, asTwoHeaders) => {
         // A CallEnded for an unknown call: past the allow-list it is a 404, refused by it a 403.
         const body = json(incomingCall('hostile-xff', { event_type: 'CallEnded' }));
         const xff = asTwoHeaders && chain.length > 1 ? [chain.slice(0, 1).join(', '), chain.slice(1).join(', ')] : chain.join(', ');
-        const res = await send(viaProxy.apiUrl, {
+        const res = await sendRaw(viaProxy.apiUrl, {
           path: '/webhook/3cx',
           body,
           headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET), ...(chain.length ? { 'x-forwarded-for': xff } : {}) },
@@ -687,19 +573,19 @@ describe('X-Forwarded-For and THREECX_TRUSTED_IPS', () => {
       runs(120),
     );
     expect(await rowCounts(viaProxy)).toEqual(rowsBefore);
-    await expectNoNewWorkflows(workflowsBefore);
+    await expectNoNewWorkflows(stack, workflowsBefore);
   });
 
   test('X-Forwarded-For: 10.0.0.5, 203.0.113.9 is judged as 203.0.113.9 (refused, nothing started); the reverse order as 10.0.0.5', async () => {
-    const workflowsBefore = await workflowCount();
+    const workflowsBefore = await workflowCount(stack);
     const body = json(incomingCall('hostile-xff-spoof'));
     const headers = { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET) };
-    const spoofed = await send(viaProxy.apiUrl, { path: '/webhook/3cx', body, headers: { ...headers, 'x-forwarded-for': '10.0.0.5, 203.0.113.9' } });
+    const spoofed = await sendRaw(viaProxy.apiUrl, { path: '/webhook/3cx', body, headers: { ...headers, 'x-forwarded-for': '10.0.0.5, 203.0.113.9' } });
     expect(spoofed).toMatchObject({ status: 403, json: { error: { code: 'forbidden_ip' } } });
-    await expectNoNewWorkflows(workflowsBefore);
+    await expectNoNewWorkflows(stack, workflowsBefore);
 
     const ended = json(incomingCall('hostile-xff-spoof', { event_type: 'CallEnded' }));
-    const reverse = await send(viaProxy.apiUrl, {
+    const reverse = await sendRaw(viaProxy.apiUrl, {
       path: '/webhook/3cx',
       body: ended,
       headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(ended, TEST_3CX_SECRET), 'x-forwarded-for': '203.0.113.9, 10.0.0.5' },
@@ -715,7 +601,7 @@ describe('fixed defects of POST /webhook/elevenlabs/postcall', () => {
   test('a signed transcription whose user_id holds a lone surrogate is answered without a 5xx and, if refused, stores nothing', async () => {
     const rowsBefore = await rowCounts(stack);
     const body = json(transcription(`conv_hostile_surrogate_${++serial}`, 'call-acme.3cx.eu-\ud800'));
-    const res = await send(stack.apiUrl, {
+    const res = await sendRaw(stack.apiUrl, {
       path: '/webhook/elevenlabs/postcall',
       body,
       headers: { 'content-type': 'application/json', 'elevenlabs-signature': signElevenLabsPayload(body, TEST_ELEVENLABS_WEBHOOK_SECRET, Date.now() / 1000) },
@@ -729,7 +615,7 @@ describe('fixed defects of POST /webhook/elevenlabs/postcall', () => {
 
   test('a signed transcription with a deeply nested extra field (5 000 levels) is answered without a 5xx', async () => {
     const body = Buffer.from(JSON.stringify(transcription('conv_hostile_deep', null)).replace('"transcript":', `"deep":${'['.repeat(5_000)}${']'.repeat(5_000)},"transcript":`));
-    const res = await send(stack.apiUrl, {
+    const res = await sendRaw(stack.apiUrl, {
       path: '/webhook/elevenlabs/postcall',
       body,
       headers: { 'content-type': 'application/json', 'elevenlabs-signature': signElevenLabsPayload(body, TEST_ELEVENLABS_WEBHOOK_SECRET, Date.now() / 1000) },
@@ -742,13 +628,13 @@ describe('fixed defects of POST /webhook/elevenlabs/postcall', () => {
     // The sandbox's own post-call webhook would end the call first: keep it away.
     stack.sandbox.configure({ webhookUrl: 'http://127.0.0.1:9/nowhere' });
     const body3cx = json(incomingCall('hostile-big-transcript'));
-    const started = await send(stack.apiUrl, { path: '/webhook/3cx', body: body3cx, headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body3cx, TEST_3CX_SECRET) } });
+    const started = await sendRaw(stack.apiUrl, { path: '/webhook/3cx', body: body3cx, headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body3cx, TEST_3CX_SECRET) } });
     const workflowId: string = started.json.workflow_id;
     const status = await eventually(() => callStatus(stack, workflowId), (s) => s.conversations.agent !== null || s.phase === 'completed' || s.phase === 'failed');
     const conversationId = status.conversations.agent ?? 'conv_hostile_big';
     const rowsBefore = await rowCounts(stack);
     const body = json(transcription(conversationId, workflowId, { transcript: [{ role: 'user', message: 'x'.repeat(2_600_000), time_in_call_secs: 1 }] }));
-    const res = await send(stack.apiUrl, {
+    const res = await sendRaw(stack.apiUrl, {
       path: '/webhook/elevenlabs/postcall',
       body,
       headers: { 'content-type': 'application/json', 'elevenlabs-signature': signElevenLabsPayload(body, TEST_ELEVENLABS_WEBHOOK_SECRET, Date.now() / 1000) },
