@@ -234,8 +234,13 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
   };
 
   try {
-    await recordCallStarted(input);
-    status.steps.recorded = now();
+    const recorded = recordCallStarted(input).then(() => {
+      status.steps.recorded = now();
+    });
+    // v4: the greeting does not wait for the call log row (the caller hears it one database write
+    // sooner); the row is awaited before anything updates it.
+    if (patched('greet-before-recording')) records.push(recorded);
+    else await recorded;
     if (!input.dialTarget) {
       setVoice(chooseDefault('caller_withheld'));
       status.lastError = 'The caller’s number is withheld and ELEVENLABS_DIAL_TARGET needs it: no agent call can reach the caller';

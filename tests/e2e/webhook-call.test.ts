@@ -92,9 +92,17 @@ describe('POST /webhook/3cx IncomingCall → one call workflow', () => {
   });
 
   test('CallEnded signals the workflow, which finalises the call log', async () => {
-    const body = incomingCall();
+    // A slow clone keeps the call in progress until the hang-up arrives.
+    const caller = `+49151${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    await stack.registerVoiceSample(caller);
+    stack.sandbox.configure({ cloneLatencyMs: 10_000 });
+    const body = incomingCall({ caller_id: caller });
     const { json } = await post3cx(stack.apiUrl, body);
-    await eventually(() => stack.db.prisma.callLog.findUnique({ where: { callId: json.workflow_id } }), (r) => r !== null);
+    await eventually(
+      async () => (await stack.env.client.workflow.getHandle(json.workflow_id).query<{ phase: string }>('status')).phase,
+      (phase) => phase === 'cloning',
+    );
+    stack.sandbox.configure({ cloneLatencyMs: { min: 50, max: 100 } });
     const ended = await post3cx(stack.apiUrl, { ...body, event_type: 'CallEnded', duration: 42 });
     expect(ended.status).toBe(202);
     const outcome = await stack.env.client.workflow.getHandle(json.workflow_id).result();
