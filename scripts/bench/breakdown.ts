@@ -112,8 +112,12 @@ export async function buildBreakdown(client: Client, records: CallRecord[], sand
   for (let i = 0; i < chosen.length; i += 8) {
     await Promise.all(
       chosen.slice(i, i + 8).map(async (r) => {
-        const history = await client.workflow.getHandle(r.callId).fetchHistory();
-        addHistory(history.events ?? [], r.apiReceivedAt, sandboxCalls.get(r.callId), samples);
+        // A history the busy server will not hand over is left out of the breakdown.
+        const history = await client.workflow
+          .getHandle(r.callId)
+          .fetchHistory()
+          .catch(() => null);
+        if (history) addHistory(history.events ?? [], r.apiReceivedAt, sandboxCalls.get(r.callId), samples);
       }),
     );
   }

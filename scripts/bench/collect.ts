@@ -100,10 +100,11 @@ export interface CallRecord {
   /** steps.received: when the API took the webhook (ms resolution). */
   apiReceivedAt: number | null;
   ackMs: number | null;
-  /** RUNNING / COMPLETED / FAILED / … or NOT_FOUND. */
+  /** RUNNING / COMPLETED / FAILED / … or NOT_FOUND, or UNVERIFIED when the server could not tell. */
   workflowStatus: string | null;
   phase: string | null;
   failureReason: string | null;
+  lastError: string | null;
   voiceSource: string | null;
   fallbackReason: string | null;
   greetingRequests: number;
@@ -127,6 +128,23 @@ async function mapBounded<T, R>(items: T[], concurrency: number, fn: (item: T) =
   return out;
 }
 
+const errorText = (err: unknown): string => {
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${err instanceof Error ? err.message : String(err)}${cause}`;
+};
+
+/** A busy server may answer a read with an error: three tries, a second apart. */
+async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || attempt >= 3) throw err;
+      await sleep(1_000);
+    }
+  }
+}
+
 const ms = (iso: string | undefined): number | null => (iso ? Date.parse(iso) : null);
 const diff = (later: number | null | undefined, earlier: number | null | undefined): number | null =>
   later === null || later === undefined || earlier === null || earlier === undefined ? null : Math.round((later - earlier) * 10) / 10;
@@ -148,6 +166,7 @@ export async function collectCalls(client: Client, sent: SentCall[], sandboxCall
       workflowStatus: null,
       phase: null,
       failureReason: null,
+      lastError: null,
       voiceSource: null,
       fallbackReason: null,
       greetingRequests: requests.greeting.length,
@@ -160,18 +179,26 @@ export async function collectCalls(client: Client, sent: SentCall[], sandboxCall
     if (s.status === null || s.status < 200 || s.status >= 300) return record;
     const handle = client.workflow.getHandle(s.call.callId);
     try {
-      const description = await handle.describe();
+      const description = await withRetries(() => handle.describe());
       record.workflowStatus = description.status.name;
       if (description.closeTime) record.endToEndMs = diff(description.closeTime.getTime(), s.sentAt);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) record.workflowStatus = 'NOT_FOUND';
-      else throw err;
+      record.workflowStatus = err instanceof WorkflowNotFoundError ? 'NOT_FOUND' : 'UNVERIFIED';
+      if (!(err instanceof WorkflowNotFoundError)) record.lastError = `describe failed: ${errorText(err)}`;
       return record;
     }
     if (record.workflowStatus !== 'COMPLETED') return record;
-    const outcome = (await handle.result()) as CallOutcome;
+    let outcome: CallOutcome;
+    try {
+      outcome = (await withRetries(() => handle.result())) as CallOutcome;
+    } catch (err) {
+      record.workflowStatus = 'UNVERIFIED';
+      record.lastError = `result failed: ${errorText(err)}`;
+      return record;
+    }
     record.phase = outcome.phase;
     record.failureReason = outcome.failureReason;
+    record.lastError = outcome.lastError;
     record.voiceSource = outcome.voice.source;
     record.fallbackReason = outcome.voice.fallbackReason;
     record.apiReceivedAt = ms(outcome.steps.received);

@@ -133,6 +133,7 @@ export async function runBench(overrides: Partial<BenchOptions> = {}, signal?: A
   const report: BenchReport = {
     schema: 'voiceclone-bench/1',
     runId,
+    interrupted: signal?.aborted ?? false,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     mode: options.mode,

@@ -33,6 +33,8 @@ export interface BenchCounts {
   lost: number;
   lostNotFound: number;
   lostNotClosed: number;
+  /** Accepted calls whose fate the server would not tell (describe/result kept failing). Must be 0. */
+  unverified: number;
   /** POST /v1/voices/add requests; callers with more than one (retries after a failed or timed-out attempt). */
   cloneRequests: number;
   callersClonedMoreThanOnce: number;
@@ -48,6 +50,8 @@ export interface BenchCounts {
 export interface BenchReport {
   schema: 'voiceclone-bench/1';
   runId: string;
+  /** Stopped early (Ctrl-C): calls still running count as lost. */
+  interrupted: boolean;
   startedAt: string;
   finishedAt: string;
   mode: BenchOptions['mode'];
@@ -149,6 +153,7 @@ export function buildCounts(
     lost: lostNotFound + lostNotClosed,
     lostNotFound,
     lostNotClosed,
+    unverified: accepted.filter((c) => c.workflowStatus === 'UNVERIFIED').length,
     cloneRequests: [...clonesByName.values()].reduce((a, b) => a + b.length, 0),
     callersClonedMoreThanOnce: [...clonesByName.values()].filter((r) => r.length > 1).length,
     concurrentClonesForOneCaller: [...clonesByName.values()].filter(overlapping).length,
@@ -193,7 +198,7 @@ export function buildTargets(latency: BenchReport['latencyMs'], counts: BenchCou
     measured: s.p99 === null ? 'no samples' : `p99 ${s.p99} ms`,
     verdict: s.p99 === null ? 'not exercised' : s.p99 <= limit ? 'met' : 'missed',
   });
-  const clean = counts.lost === 0 && counts.duplicated === 0;
+  const clean = counts.lost === 0 && counts.duplicated === 0 && counts.unverified === 0;
   return [
     p99('webhook ack', latency.webhookAck, 50),
     p99('webhook → greeting request', latency.webhookToGreeting, 100),
@@ -248,6 +253,7 @@ export function formatReport(report: BenchReport): string {
   return [
     `VoiceClone Pre-Call bench — ${mode}, clone latency ${JSON.stringify(report.options.cloneLatencyMs)} ms, run ${report.runId}`,
     `worker: ${report.environment.workerAssembly}`,
+    ...(report.interrupted ? ['INTERRUPTED: the load stopped early; calls still running are counted as lost'] : []),
     '',
     header,
     '-'.repeat(header.length),
@@ -255,7 +261,7 @@ export function formatReport(report: BenchReport): string {
     '',
     `calls: sent ${c.sent}, accepted ${c.accepted}, rejected {${kv(c.rejected)}}, completed ${c.completed}, failed ${c.failed} {${kv(c.failedByReason)}}`,
     `voice: {${kv(c.voiceSources)}}, fallbacks ${c.fallbacks} {${kv(c.fallbacksByReason)}}`,
-    `correctness: duplicated ${c.duplicated} (greetings ${c.duplicatedGreetings}, agent calls ${c.duplicatedAgentCalls}), lost ${c.lost} (not found ${c.lostNotFound}, not closed ${c.lostNotClosed}), clone requests ${c.cloneRequests} (callers cloned more than once ${c.callersClonedMoreThanOnce}, concurrently ${c.concurrentClonesForOneCaller}; abandoned by the client ${c.cloneRequestsAbandoned}), peak in flight ${c.peakCallsInFlight}`,
+    `correctness: duplicated ${c.duplicated} (greetings ${c.duplicatedGreetings}, agent calls ${c.duplicatedAgentCalls}), lost ${c.lost} (not found ${c.lostNotFound}, not closed ${c.lostNotClosed}), unverified ${c.unverified}, clone requests ${c.cloneRequests} (callers cloned more than once ${c.callersClonedMoreThanOnce}, concurrently ${c.concurrentClonesForOneCaller}; abandoned by the client ${c.cloneRequestsAbandoned}), peak in flight ${c.peakCallsInFlight}`,
     `machine busy before the run: ${report.environment.backgroundBusyCores ?? 'n/a'} cores (load that is not the bench's)`,
     `resources (measured phase ${(res.wallMs / 1000).toFixed(1)} s): this process [worker + API + sandbox + load generator] CPU ${res.processCpu.totalMs} ms (${res.processCpu.cores} cores avg), ` +
       `Temporal server ${res.temporalServerCpu ? `${res.temporalServerCpu.totalMs} ms (${res.temporalServerCpu.cores} cores)` : 'n/a'}, ` +

@@ -74,9 +74,12 @@ async function withAdmin(adminUrl: string, sql: string): Promise<void> {
  * Prometheus exporter: the bench measures the request path, and the port could be taken.
  */
 function installRuntimeOnce(write: (line: string) => void): void {
+  // Errors' message and stack are not enumerable: spell them out.
+  const plain = (_key: string, value: unknown): unknown =>
+    value instanceof Error ? { name: value.name, message: value.message, ...(value as unknown as Record<string, unknown>) } : typeof value === 'bigint' ? String(value) : value;
   const logger = new DefaultLogger('INFO', (entry) => {
     try {
-      write(`${JSON.stringify({ level: entry.level, time: Date.now(), source: 'temporal-sdk', msg: entry.message, ...entry.meta })}\n`);
+      write(`${JSON.stringify({ level: entry.level, time: Date.now(), source: 'temporal-sdk', msg: entry.message, ...entry.meta }, plain)}\n`);
     } catch {
       write(`${JSON.stringify({ level: entry.level, time: Date.now(), source: 'temporal-sdk', msg: entry.message })}\n`);
     }
@@ -141,6 +144,10 @@ export async function startBenchStack(options: BenchOptions, runId: string): Pro
   const stops: { what: string; run: () => Promise<unknown> }[] = [];
   const stop = async (): Promise<string[]> => {
     const problems: string[] = [];
+    // A request handler or activity still retrying an RPC when its connection is closed throws from
+    // a timer (grpc-js "Channel has been shut down"): during teardown that is expected, not fatal.
+    const onUncaught = (err: unknown) => problems.push(`after teardown began: ${err instanceof Error ? err.message : String(err)}`);
+    process.on('uncaughtException', onUncaught);
     for (const step of stops.reverse()) {
       try {
         await bounded(step.run(), STOP_STEP_TIMEOUT_MS, step.what);
@@ -149,6 +156,8 @@ export async function startBenchStack(options: BenchOptions, runId: string): Pro
       }
     }
     stops.length = 0;
+    // Retry timers of closed clients fire up to a few seconds later.
+    setTimeout(() => process.off('uncaughtException', onUncaught), 15_000).unref();
     return problems;
   };
 
@@ -274,7 +283,14 @@ export async function startBenchStack(options: BenchOptions, runId: string): Pro
       },
     });
     const api = await startApi(config, resolved, apiPrisma, log.child({ process: 'api' }));
-    stops.push({ what: 'stop API', run: () => api.close() });
+    stops.push({
+      what: 'stop API',
+      run: async () => {
+        // No more simulated calls or post-call webhooks while the API and the worker wind down.
+        await sandbox.close();
+        await api.close();
+      },
+    });
     sandbox.configure({ webhookUrl: `${api.url}/webhook/elevenlabs/postcall` });
 
     const floor = await startFloorWorker(temporalAddress, config.temporal.namespace);
