@@ -40,12 +40,13 @@ export interface FloorResult {
 }
 
 /** Sequential, isolated samples on an otherwise idle stack, after a few unmeasured ones. */
-export async function measureFloor(client: Client, taskQueue: string, samples: number, deadline: number): Promise<FloorResult> {
+export async function measureFloor(client: Client, taskQueue: string, samples: number, deadline: number, signal?: AbortSignal): Promise<FloorResult> {
   const warmup = Math.min(10, samples);
   const starts: number[] = [];
   const roundTrips: number[] = [];
   const run = randomBytes(3).toString('hex');
-  for (let i = 0; i < warmup + samples && Date.now() < deadline; i++) {
+  const go = () => Date.now() < deadline && !signal?.aborted;
+  for (let i = 0; i < warmup + samples && go(); i++) {
     const t0 = nowMs();
     const handle = await client.workflow.start<typeof benchEmptyWorkflow>('benchEmptyWorkflow', {
       taskQueue,
@@ -56,7 +57,7 @@ export async function measureFloor(client: Client, taskQueue: string, samples: n
     // Unmeasured: the next start must not compete with this workflow's own task for the server.
     await handle.result();
   }
-  for (let i = 0; i < warmup + samples && Date.now() < deadline; i++) {
+  for (let i = 0; i < warmup + samples && go(); i++) {
     const t0 = nowMs();
     await client.workflow.execute<typeof benchActivityWorkflow>('benchActivityWorkflow', {
       taskQueue,

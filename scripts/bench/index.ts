@@ -90,7 +90,7 @@ export async function runBench(overrides: Partial<BenchOptions> = {}, signal?: A
     progress(`stack up: API ${stack.apiUrl}, Temporal ${stack.describe.temporal}, ${stack.describe.database}`);
     // Start-up work (bundling, schedule creation, namespace caches) settles before anything is measured.
     await sleep(2_000, signal);
-    floor = await measureFloor(stack.client, stack.floor.taskQueue, options.floorSamples, deadline);
+    floor = await measureFloor(stack.client, stack.floor.taskQueue, options.floorSamples, deadline, signal);
     progress(`floor: bare start p50 ${floor.bareStart.p50} ms, empty activity round trip p50 ${floor.activityRoundTrip.p50} ms`);
 
     plan = planCalls(options, `bench-${randomBytes(3).toString('hex')}.local`);
