@@ -41,6 +41,10 @@ export interface BenchOptions {
   /** Attach to this Temporal server instead of starting a dev server. */
   temporalAddress?: string;
   temporalNamespace: string;
+  /** Embedded dev server only: SQLite in a file (the `npm start` setup) or in memory. */
+  temporalDb: 'file' | 'memory';
+  /** Embedded dev server only: `--dynamic-config-value` settings, e.g. `system.enableActivityEagerExecution=true`. */
+  temporalDynamicConfig: string[];
   /** Use this (migrated on start) database instead of creating one. */
   databaseUrl?: string;
   /**
@@ -78,6 +82,8 @@ export const DEFAULTS: BenchOptions = {
   outDir: path.join(REPO_ROOT, 'bench-results'),
   adminDatabaseUrl: 'postgresql://postgres@127.0.0.1:5432/postgres',
   temporalNamespace: 'default',
+  temporalDb: 'file',
+  temporalDynamicConfig: [],
   verbose: true,
 };
 
@@ -103,6 +109,8 @@ Service:
   --clone-max-wait <s>    CLONE_MAX_WAIT_SECONDS (default: the service default)
   --db-pool <n>           DATABASE_POOL_SIZE (default: the service default)
   --log-level <level>     service log level; logs go to bench-results/<run>.log (default info)
+  --temporal-db <kind>    embedded dev server's SQLite: file (default, the npm start setup) or memory
+  --temporal-config <k=v> embedded dev server dynamic config value (repeatable)
   --el-connections <n>    EXPERIMENT: worker's ElevenLabs client pool size (not the production assembly)
 Run:
   --floor-samples <n>     samples per floor figure (default 200)
@@ -167,6 +175,8 @@ export function parseBenchArgs(argv: string[], env: EnvSettings = {}): BenchOpti
       'db-pool': { type: 'string' },
       'log-level': { type: 'string' },
       'el-connections': { type: 'string' },
+      'temporal-db': { type: 'string' },
+      'temporal-config': { type: 'string', multiple: true },
       'floor-samples': { type: 'string' },
       warmup: { type: 'string' },
       breakdown: { type: 'string' },
@@ -177,6 +187,12 @@ export function parseBenchArgs(argv: string[], env: EnvSettings = {}): BenchOpti
     },
   });
   if (values.help) return 'help';
+  const temporalDb = values['temporal-db'] ?? DEFAULTS.temporalDb;
+  if (temporalDb !== 'file' && temporalDb !== 'memory') throw new Error(`--temporal-db must be file or memory, got ${temporalDb}`);
+  const temporalDynamicConfig = values['temporal-config'] ?? [];
+  for (const kv of temporalDynamicConfig) {
+    if (!/^[\w.]+=\S+$/.test(kv)) throw new Error(`--temporal-config must be key=value, got ${kv}`);
+  }
   const burst = positive('burst', values.burst, true);
   const rate = positive('rate', values.rate) ?? DEFAULTS.rate;
   const durationSeconds = positive('duration', values.duration) ?? DEFAULTS.durationSeconds;
@@ -213,6 +229,8 @@ export function parseBenchArgs(argv: string[], env: EnvSettings = {}): BenchOpti
     adminDatabaseUrl: env.benchDatabaseUrl ?? DEFAULTS.adminDatabaseUrl,
     temporalAddress: env.temporalAddress,
     temporalNamespace: env.temporalNamespace ?? DEFAULTS.temporalNamespace,
+    temporalDb,
+    temporalDynamicConfig,
     databaseUrl: env.databaseUrl,
     verbose: !values.quiet,
   };

@@ -17,6 +17,7 @@ import { ElevenLabsClient } from '../../src/integrations/elevenlabs/client';
 import { startElevenLabsSandbox, type ElevenLabsSandbox } from '../../src/integrations/elevenlabs/sandbox';
 import { createLogger, type Logger } from '../../src/logger';
 import { INSTALL_HINT, resolveTemporalBinary } from '../../src/temporal/binaries';
+import { devServerArgs } from '../../src/temporal/dev-server';
 import { connectTemporalClient } from '../../src/temporal/connection';
 import { createCallWorker } from '../../src/temporal/worker';
 import { startFloorWorker, type FloorWorker } from './floor';
@@ -196,10 +197,10 @@ export async function startBenchStack(options: BenchOptions, runId: string): Pro
             namespace: options.temporalNamespace,
             ip: '127.0.0.1',
             ui: false,
-            dbFilename: path.join(scratch, 'temporal.sqlite'),
+            ...(options.temporalDb === 'file' ? { dbFilename: path.join(scratch, 'temporal.sqlite') } : {}),
             searchAttributes: SEARCH_ATTRIBUTES,
             log: { format: 'pretty', level: 'error' },
-            extraArgs: ['--metrics-port', String(metricsPort)],
+            extraArgs: devServerArgs(['--metrics-port', String(metricsPort)], options.temporalDynamicConfig),
           },
         });
       } catch (err) {
@@ -208,7 +209,7 @@ export async function startBenchStack(options: BenchOptions, runId: string): Pro
       stops.push({ what: 'stop Temporal dev server', run: () => env.teardown() });
       temporalAddress = env.address;
       serverMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-      temporalDescription = `embedded dev server (${executable.type === 'existing-path' ? executable.path : 'SDK download'}, SQLite file) on ${temporalAddress}`;
+      temporalDescription = `embedded dev server (${executable.type === 'existing-path' ? executable.path : 'SDK download'}, SQLite ${options.temporalDb === 'file' ? 'file' : 'in memory'}${options.temporalDynamicConfig.map((kv) => `, ${kv}`).join('')}) on ${temporalAddress}`;
     }
 
     let databaseUrl = options.databaseUrl;

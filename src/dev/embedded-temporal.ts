@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
+import { devServerArgs } from '../temporal/dev-server';
 import { INSTALL_HINT, resolveTemporalBinary } from '../temporal/binaries';
 
 export interface EmbeddedTemporal {
@@ -29,6 +30,7 @@ export async function startEmbeddedTemporal(dataDir: string, namespace: string, 
         dbFilename: path.join(dataDir, 'temporal.sqlite'),
         searchAttributes: SEARCH_ATTRIBUTES,
         log: { format: 'pretty', level: 'warn' },
+        extraArgs: devServerArgs(),
       },
     });
     return { address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, stop: () => env.teardown() };

@@ -3,6 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { INSTALL_HINT, resolveTemporalBinary, type ServerExecutable } from '../../src/temporal/binaries';
+import { devServerArgs } from '../../src/temporal/dev-server';
 
 /**
  * A real Temporal server for a test file: the cluster at TEMPORAL_ADDRESS if set, otherwise a dev
@@ -25,7 +26,7 @@ export async function startTestTemporal(executable: ServerExecutable = resolveTe
   }
   try {
     return await TestWorkflowEnvironment.createLocal({
-      server: { executable, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' } },
+      server: { executable, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES, log: { format: 'pretty', level: 'error' }, extraArgs: devServerArgs() },
     });
   } catch (err) {
     throw new Error(`No Temporal server for the tests: ${(err as Error).message}. ${INSTALL_HINT}`, { cause: err });

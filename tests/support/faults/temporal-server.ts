@@ -1,6 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../../src/contracts/search-attributes';
+import { devServerArgs } from '../../../src/temporal/dev-server';
 import { INSTALL_HINT, resolveTemporalBinary } from '../../../src/temporal/binaries';
 
 export interface PersistentTemporal {
@@ -29,6 +30,7 @@ export async function startPersistentTemporal({ port, dbFilename }: { port: numb
         dbFilename,
         searchAttributes: SEARCH_ATTRIBUTES,
         log: { format: 'pretty', level: 'error' },
+        extraArgs: devServerArgs(),
       },
     });
   } catch (err) {
