@@ -111,7 +111,7 @@ Service:
   --log-level <level>     service log level; logs go to bench-results/<run>.log (default info)
   --temporal-db <kind>    embedded dev server's SQLite: file (default, the npm start setup) or memory
   --temporal-config <k=v> embedded dev server dynamic config value (repeatable)
-  --el-connections <n>    EXPERIMENT: worker's ElevenLabs client pool size (not the production assembly)
+  --el-connections <n>    EXPERIMENT: size of both ElevenLabs client pools (production: 100 + 100)
 Run:
   --floor-samples <n>     samples per floor figure (default 200)
   --warmup <n>            unmeasured calls first (default 5)

@@ -113,6 +113,7 @@ async function startExperimentWorker(config: Config, resolved: Resolved, prisma:
     requestTimeoutMs: config.elevenlabs.requestTimeoutMs,
     cloneTimeoutMs: config.clone.timeoutSeconds * 1000,
     connections,
+    uploadConnections: connections,
   });
   const worker = await createCallWorker({
     connection,

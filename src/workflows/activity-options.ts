@@ -1,4 +1,4 @@
-import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERROR_TYPES } from '../contracts/retry';
 
 // Why each timeout and retry is what it is (see docs/ARCHITECTURE.md):
@@ -13,6 +13,16 @@ export const databaseWrite: ActivityOptions = {
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 };
 
+/**
+ * The same writes run in the worker during the workflow task (v5): one marker event instead of
+ * three activity events and a workflow task of their own. Local activities retry in the worker
+ * while the workflow task heartbeats, and by timer once the backoff passes `localRetryThreshold`.
+ */
+export const localDatabaseWrite: LocalActivityOptions = {
+  startToCloseTimeout: databaseWrite.startToCloseTimeout,
+  retry: databaseWrite.retry,
+};
+
 export const elevenLabsRetry: RetryPolicy = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
@@ -21,9 +31,12 @@ export const elevenLabsRetry: RetryPolicy = {
   nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
 };
 
+// One attempt: a database lookup, possibly a reconciliation with ElevenLabs (two GETs), then the
+// POST. The heartbeat just before the POST must outlive its connection wait (ElevenLabs client
+// queueTimeoutMs, 5 s) plus ELEVENLABS_REQUEST_TIMEOUT_MS (10 s by default).
 export const agentCall: ActivityOptions = {
-  startToCloseTimeout: '20 seconds',
-  heartbeatTimeout: '15 seconds',
+  startToCloseTimeout: '45 seconds',
+  heartbeatTimeout: '20 seconds',
   retry: { ...elevenLabsRetry, initialInterval: '2 seconds' },
 };
 

@@ -37,13 +37,10 @@ import {
 import { CallPhaseKey, VoiceSourceKey } from '../contracts/search-attributes';
 import type { VoiceCloneResult } from '../contracts/voice-clone';
 import { agentCall, databaseWrite, elevenLabsRead, temporalCall } from './activity-options';
+import { databaseStep } from './database-writes';
 
 const { recordCallStarted } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Record the call in call_log' });
-const { finalizeCallLog } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Write the call outcome to call_log' });
 const { findCachedVoice } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Look for a cached clone of the caller’s voice' });
-const { recordCloneReady, recordCloneFailed } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Record the clone outcome event' });
-const { recordTransfer } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Record the greeting → agent transfer' });
-const { recordConversation } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Record the placed conversation' });
 const { playGreeting } = proxyActivities<Activities>({ ...agentCall, summary: 'Greet the caller (greeting voice + hold music)' });
 const { transferToAgent } = proxyActivities<Activities>({ ...agentCall, summary: 'Hand the caller to the agent with the chosen voice' });
 const { fetchConversation } = proxyActivities<Activities>({ ...elevenLabsRead, summary: 'Fetch the conversation (post-call webhook missing)' });
@@ -64,6 +61,15 @@ interface VoiceChoice {
 export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
   const s = input.settings;
   const callerE164 = input.caller.e164;
+  // v5: the writes nothing waits for run as local activities: fewer events and workflow tasks per
+  // call. The call-log row and the cache lookup stay activities: the greeting is scheduled in the
+  // same workflow task, and a local activity would hold that task (and the greeting) until it ends.
+  const local = patched('database-steps-as-local-activities');
+  const finalizeCallLog = databaseStep('finalizeCallLog', 'Write the call outcome to call_log', local);
+  const recordCloneReady = databaseStep('recordCloneReady', 'Record the clone outcome event', local);
+  const recordCloneFailed = databaseStep('recordCloneFailed', 'Record the clone outcome event', local);
+  const recordTransfer = databaseStep('recordTransfer', 'Record the greeting → agent transfer', local);
+  const recordConversation = databaseStep('recordConversation', 'Record the placed conversation', local);
   const status: CallStatus = {
     callId: input.callId,
     pbx: input.pbx,

@@ -3,11 +3,9 @@ import type { Activities } from '../activities';
 import { cloneStatusQuery, subscribeToCloneSignal, unsubscribeFromCloneSignal, voiceResultSignal } from '../contracts/messages';
 import { NO_VOICE_SAMPLE } from '../contracts/retry';
 import type { VoiceCloneInput, VoiceCloneResult, VoiceCloneStatus } from '../contracts/voice-clone';
-import { cloneAttempt, databaseWrite } from './activity-options';
+import { cloneAttempt } from './activity-options';
+import { databaseStep } from './database-writes';
 
-const { findCachedVoice } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Re-check the clone cache' });
-const { saveClonedVoice } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Cache the clone and log it' });
-const { recordCloneAttemptFailed } = proxyActivities<Activities>({ ...databaseWrite, summary: 'Log the failed clone attempt' });
 
 /** Late subscribers (a call that joined while the result was being sent) get this long to show up. */
 const LATE_SUBSCRIBER_GRACE = '1 second';
@@ -50,6 +48,11 @@ export async function voiceCloneWorkflow(input: VoiceCloneInput): Promise<VoiceC
 }
 
 async function obtainVoice(input: VoiceCloneInput): Promise<VoiceCloneResult> {
+  // v5: the job's database steps are local activities (one marker each instead of an activity and a workflow task).
+  const local = patched('database-steps-as-local-activities');
+  const findCachedVoice = databaseStep('findCachedVoice', 'Re-check the clone cache', local);
+  const saveClonedVoice = databaseStep('saveClonedVoice', 'Cache the clone and log it', local);
+  const recordCloneAttemptFailed = databaseStep('recordCloneAttemptFailed', 'Log the failed clone attempt', local);
   const cached = await findCachedVoice({ callerId: input.callerId, countReuse: false });
   if (cached) {
     return { ok: true, callerId: input.callerId, voiceId: cached.voiceId, source: 'cache', cloneDurationMs: null, completedAt: new Date().toISOString() };

@@ -12,7 +12,7 @@ const fixtures = readdirSync(HISTORIES_DIR, { recursive: true, encoding: 'utf8' 
   .sort();
 
 test('there are histories for the cache-hit, clone and fallback paths', () => {
-  for (const version of ['v1/', 'v2/', 'v3/', '']) {
+  for (const version of ['v1/', 'v2/', 'v3/', 'v4/', '']) {
     expect(fixtures).toEqual(expect.arrayContaining(['call-cache-hit.json', 'call-clone.json', 'call-clone-timeout.json', 'call-no-sample.json'].map((f) => version + f)));
   }
 });

@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import type { z } from 'zod';
 import { errorFromResponse } from './error-mapping';
 import {
@@ -31,15 +31,35 @@ export interface ElevenLabsClientOptions {
   /** e.g. `https://api.elevenlabs.io` or the sandbox URL. */
   baseUrl: string;
   apiKey: string;
-  /** Total deadline per request (connect, send, full response). Default 15 s. */
+  /**
+   * Deadline per request from the moment it is written on a connected socket until the full
+   * response has arrived. Waiting for a connection is bounded by queueTimeoutMs instead. Default 15 s.
+   */
   requestTimeoutMs?: number;
-  /** Deadline for POST /v1/voices/add, which uploads audio and waits for processing. Default 120 s. */
+  /** Same, for POST /v1/voices/add, which uploads audio and waits for processing. Default 120 s. */
   cloneTimeoutMs?: number;
-  /** Deadline for healthCheck(). Default 3 s. */
+  /** Deadline for healthCheck(), applied to the connection wait and to the exchange. Default 3 s. */
   healthCheckTimeoutMs?: number;
-  /** Keep-alive connections per origin for the owned pool. Default 16. */
+  /**
+   * Longest wait for a pooled connection (queue plus connect) before a request is given up unsent:
+   * a timeout with requestStarted=false, so an outbound call is known not to be placed. Default 5 s:
+   * queue wait plus requestTimeoutMs must stay inside the activities' startToClose (20 s) and the
+   * agent calls' heartbeat timeout (15 s), or Temporal gives up on an attempt that is still running.
+   */
+  queueTimeoutMs?: number;
+  /**
+   * Keep-alive connections per origin for every request except voice uploads. Default 100, the
+   * worker's activity concurrency (the Temporal SDK default), so no activity queues behind another
+   * for a socket; too few made outbound calls and polls time out while queued under load.
+   */
   connections?: number;
-  /** Use this dispatcher (e.g. undici MockAgent) instead of an owned keep-alive Agent; close() leaves it open. */
+  /**
+   * Keep-alive connections per origin for POST /v1/voices/add only. Default 100. Uploads hold a
+   * connection 5–30 s each, so they get a pool of their own and can never starve outbound calls,
+   * conversation polls or voice lookups.
+   */
+  uploadConnections?: number;
+  /** Use this dispatcher (e.g. undici MockAgent) for all requests instead of the two owned keep-alive pools; close() leaves it open. */
   dispatcher?: Dispatcher;
   /** Told about every exchange, failed ones included (metrics). What it throws is ignored. */
   onRequest?: (event: ElevenLabsRequestEvent) => void;
@@ -174,7 +194,12 @@ export function endpointPattern(path: string): string {
 }
 
 function describeTransportFailure(method: string, path: string, result: Extract<TransportResult, { ok: false }>): string {
-  const reason = result.cause instanceof Error ? result.cause.message : String(result.cause);
+  let reason = result.cause instanceof Error ? result.cause.message : String(result.cause);
+  if (result.kind === 'timeout') {
+    reason = result.requestStarted
+      ? `timed out after ${result.deadlineMs} ms`
+      : `waited ${result.deadlineMs} ms for a connection; the request was not sent`;
+  }
   return `ElevenLabs ${method} ${path} ${result.kind === 'network' ? 'network error' : result.kind}${result.code ? ` (${result.code})` : ''}: ${reason}`;
 }
 
@@ -183,11 +208,15 @@ function describeTransportFailure(method: string, path: string, result: Extract<
  * is thrown as a typed error (see errors.ts) and the Temporal retry policy decides.
  */
 export class ElevenLabsClient {
+  /** Every request except voice uploads. */
   private readonly transport: HttpTransport;
-  private readonly ownedAgent: Agent | undefined;
+  /** POST /v1/voices/add only. */
+  private readonly uploadTransport: HttpTransport;
+  private readonly ownedPools: Pool[] = [];
   private readonly requestTimeoutMs: number;
   private readonly cloneTimeoutMs: number;
   private readonly healthCheckTimeoutMs: number;
+  private readonly queueTimeoutMs: number;
   private readonly onRequest: ElevenLabsClientOptions['onRequest'];
 
   constructor(options: ElevenLabsClientOptions) {
@@ -195,33 +224,52 @@ export class ElevenLabsClient {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.cloneTimeoutMs = options.cloneTimeoutMs ?? 120_000;
     this.healthCheckTimeoutMs = options.healthCheckTimeoutMs ?? 3_000;
+    this.queueTimeoutMs = options.queueTimeoutMs ?? 5_000;
+    const transport = (dispatcher: Dispatcher): HttpTransport =>
+      new HttpTransport({ baseUrl: options.baseUrl, apiKey: options.apiKey, dispatcher, userAgent: USER_AGENT });
     if (options.dispatcher === undefined) {
-      // The API runs behind uvicorn (5 s keep-alive); idle sockets are dropped before the server does it.
-      this.ownedAgent = new Agent({
-        connections: options.connections ?? 16,
-        keepAliveTimeout: 4_000,
-        keepAliveMaxTimeout: 30_000,
-        connect: { timeout: 5_000 },
-      });
+      const origin = new URL(options.baseUrl).origin;
+      this.transport = transport(this.ownPool(origin, options.connections ?? 100));
+      this.uploadTransport = transport(this.ownPool(origin, options.uploadConnections ?? 100));
+    } else {
+      this.transport = transport(options.dispatcher);
+      this.uploadTransport = this.transport;
     }
-    this.transport = new HttpTransport({
-      baseUrl: options.baseUrl,
-      apiKey: options.apiKey,
-      dispatcher: options.dispatcher ?? (this.ownedAgent as Agent),
-      userAgent: USER_AGENT,
+  }
+
+  /**
+   * A Pool for the one origin rather than an Agent: undici 7's Agent closes an origin's pool when
+   * its open connections drop to zero, and a late disconnect from the closed pool is then counted
+   * against (and closes) its replacement, so after one aborted request every later request opened
+   * a fresh connection (seen with undici 7.30).
+   */
+  private ownPool(origin: string, connections: number): Pool {
+    // The API runs behind uvicorn (5 s keep-alive); idle sockets are dropped before the server does it.
+    const pool = new Pool(origin, {
+      connections,
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 30_000,
+      connect: { timeout: 5_000 },
     });
+    this.ownedPools.push(pool);
+    return pool;
   }
 
   /** POST /v1/voices/add (Instant Voice Clone). */
   async createVoiceClone(params: CreateVoiceCloneParams): Promise<VoiceCloneResult> {
     const form = buildVoiceCloneForm(params);
-    const data = await this.call(addVoiceResponseSchema, {
-      method: 'POST',
-      path: '/v1/voices/add',
-      form,
-      timeoutMs: params.timeoutMs ?? this.cloneTimeoutMs,
-      signal: params.signal,
-    });
+    const data = await this.call(
+      addVoiceResponseSchema,
+      {
+        method: 'POST',
+        path: '/v1/voices/add',
+        form,
+        timeoutMs: params.timeoutMs ?? this.cloneTimeoutMs,
+        queueTimeoutMs: this.queueTimeoutMs,
+        signal: params.signal,
+      },
+      this.uploadTransport,
+    );
     return { voiceId: data.voice_id, requiresVerification: data.requires_verification };
   }
 
@@ -290,7 +338,8 @@ export class ElevenLabsClient {
    * POST /v1/convai/{sip-trunk|twilio}/outbound-call. Sent exactly once, never retried here.
    *
    * Any thrown error other than ElevenLabsOutcomeUnknownError means the call was NOT placed
-   * (connection refused, DNS failure, timeout before the request was written, 429, 4xx).
+   * (connection refused, DNS failure, queueTimeoutMs or caller abort before the request was
+   * written, 429, 4xx).
    * ElevenLabsOutcomeUnknownError means it may have been placed (timeout or socket reset after
    * the request was written, 5xx, unreadable 2xx): reconcile with listConversations({ userId }).
    */
@@ -303,6 +352,7 @@ export class ElevenLabsClient {
       path,
       json: body,
       timeoutMs: params.timeoutMs ?? this.requestTimeoutMs,
+      queueTimeoutMs: this.queueTimeoutMs,
       signal: params.signal,
     });
 
@@ -396,12 +446,9 @@ export class ElevenLabsClient {
   async healthCheck(options: RequestOptions = {}): Promise<HealthCheckResult> {
     const method: TransportMethod = 'GET';
     const path = '/v1/user/subscription';
-    const result = await this.send({
-      method,
-      path,
-      timeoutMs: options.timeoutMs ?? this.healthCheckTimeoutMs,
-      signal: options.signal,
-    });
+    const timeoutMs = options.timeoutMs ?? this.healthCheckTimeoutMs;
+    // A probe that cannot even get a connection within its deadline has its answer.
+    const result = await this.send({ method, path, timeoutMs, queueTimeoutMs: Math.min(timeoutMs, this.queueTimeoutMs), signal: options.signal });
     const latencyMs = Math.round(result.latencyMs * 10) / 10;
     if (!result.ok) return { ok: false, latencyMs, error: describeTransportFailure(method, path, result) };
     const { status } = result.response;
@@ -410,13 +457,13 @@ export class ElevenLabsClient {
     return { ok: false, latencyMs, status, error: `${error.name}: ${error.message}` };
   }
 
-  /** Closes the owned keep-alive pool; an injected dispatcher is left to its owner. */
+  /** Closes the owned keep-alive pools; an injected dispatcher is left to its owner. */
   async close(): Promise<void> {
-    await this.ownedAgent?.close();
+    await Promise.all(this.ownedPools.map((pool) => pool.close()));
   }
 
-  private async send(req: TransportRequest): Promise<TransportResult> {
-    const result = await this.transport.send(req);
+  private async send(req: TransportRequest, transport: HttpTransport = this.transport): Promise<TransportResult> {
+    const result = await transport.send(req);
     if (this.onRequest) {
       try {
         this.onRequest({
@@ -433,12 +480,12 @@ export class ElevenLabsClient {
     return result;
   }
 
-  private requestOptions(options: RequestOptions): Pick<TransportRequest, 'timeoutMs' | 'signal'> {
-    return { timeoutMs: options.timeoutMs ?? this.requestTimeoutMs, signal: options.signal };
+  private requestOptions(options: RequestOptions): Pick<TransportRequest, 'timeoutMs' | 'queueTimeoutMs' | 'signal'> {
+    return { timeoutMs: options.timeoutMs ?? this.requestTimeoutMs, queueTimeoutMs: this.queueTimeoutMs, signal: options.signal };
   }
 
-  private async call<S extends z.ZodType>(schema: S, req: TransportRequest): Promise<z.infer<S>> {
-    const result = await this.send(req);
+  private async call<S extends z.ZodType>(schema: S, req: TransportRequest, transport: HttpTransport = this.transport): Promise<z.infer<S>> {
+    const result = await this.send(req, transport);
     if (!result.ok) throw this.transportError(req.method, req.path, result);
     const { status, headers, bodyText } = result.response;
     if (status < 200 || status >= 300) throw errorFromResponse({ status, headers, bodyText, method: req.method, path: req.path });

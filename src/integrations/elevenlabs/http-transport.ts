@@ -9,7 +9,17 @@ export interface TransportRequest {
   path: string;
   json?: unknown;
   form?: FormData;
+  /**
+   * Deadline from the moment undici starts writing the request on a connected socket until the
+   * full response body has arrived. Time spent waiting for a pooled connection does not count.
+   */
   timeoutMs: number;
+  /**
+   * Deadline for getting a connection: waiting for a free one in the pool plus connecting. When it
+   * fires the request was never written (`kind: 'timeout'`, `requestStarted: false`).
+   */
+  queueTimeoutMs: number;
+  /** Caller cancellation, honoured while queued and while on the wire. */
   signal?: AbortSignal;
 }
 
@@ -35,29 +45,48 @@ export type TransportResult =
       responseStarted: boolean;
       code: string | undefined;
       cause: unknown;
+      /**
+       * For kind 'timeout': the deadline that fired, in ms: `queueTimeoutMs` when requestStarted is
+       * false (no connection in time), `timeoutMs` otherwise. Undefined for other kinds.
+       */
+      deadlineMs: number | undefined;
       latencyMs: number;
     };
 
 class TimeoutSignalReason extends Error {
   override readonly name = 'TimeoutSignalReason';
+
+  constructor(
+    readonly deadlineMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ProgressHooks {
+  /** undici is about to write the request on a connected socket. */
+  requestStart(): void;
+  /** Response headers arrived. */
+  responseStart(): void;
 }
 
 /**
  * Wraps the handler of one request to learn how far it got: `onRequestStart` fires when undici is
  * about to write on an established connection, `onResponseStart` when headers arrive.
  */
-function trackingDispatcher(base: Dispatcher, progress: { requestStarted: boolean; responseStarted: boolean }): Dispatcher {
+function trackingDispatcher(base: Dispatcher, hooks: ProgressHooks): Dispatcher {
   return base.compose((dispatch) => (opts, handler) =>
     dispatch(opts, {
       onRequestStart(controller, context: unknown) {
-        progress.requestStarted = true;
+        hooks.requestStart();
         handler.onRequestStart?.(controller, context);
       },
       onRequestUpgrade(controller, statusCode, headers, socket) {
         handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
       },
       onResponseStart(controller, statusCode, headers, statusMessage) {
-        progress.responseStarted = true;
+        hooks.responseStart();
         handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
       },
       onResponseData(controller, chunk) {
@@ -87,7 +116,11 @@ export interface HttpTransportOptions {
   userAgent: string;
 }
 
-/** One HTTP exchange with a total deadline (connect + send + full body) and caller cancellation. Never retries. */
+/**
+ * One HTTP exchange with caller cancellation and two deadlines: `queueTimeoutMs` until undici has a
+ * connected socket for it, then `timeoutMs` from the first byte written to the last byte of the
+ * response body. Never retries.
+ */
 export class HttpTransport {
   private readonly baseUrl: string;
 
@@ -99,7 +132,39 @@ export class HttpTransport {
     const startedAt = performance.now();
     const progress = { requestStarted: false, responseStarted: false };
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new TimeoutSignalReason(`timed out after ${req.timeoutMs} ms`)), req.timeoutMs);
+    const { signal } = controller;
+    let settled = false;
+
+    // Phase 1: queued for a pooled connection (and connecting).
+    let timer: NodeJS.Timeout | undefined = setTimeout(
+      () => controller.abort(new TimeoutSignalReason(req.queueTimeoutMs, `waited ${req.queueTimeoutMs} ms for a connection; the request was not sent`)),
+      req.queueTimeoutMs,
+    );
+    // Phase 2: on the wire. A request aborted while queued does not start: undici aborts it on
+    // its connection before writing a byte, so it stays requestStarted=false.
+    const hooks: ProgressHooks = {
+      requestStart: () => {
+        if (settled || signal.aborted || progress.requestStarted) return;
+        progress.requestStarted = true;
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(new TimeoutSignalReason(req.timeoutMs, `timed out after ${req.timeoutMs} ms`)), req.timeoutMs);
+      },
+      responseStart: () => {
+        progress.responseStarted = true;
+      },
+    };
+
+    // undici only acts on an abort once the request reaches a connection, so a request aborted
+    // while queued would otherwise wait for a free connection before failing: stop waiting at once.
+    let rejectAbandoned: (reason: unknown) => void = () => undefined;
+    const abandoned = new Promise<never>((_resolve, reject) => {
+      rejectAbandoned = reject;
+    });
+    const onAbort = (): void => {
+      if (!progress.requestStarted) rejectAbandoned(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+
     const onCallerAbort = (): void => controller.abort(req.signal?.reason);
     if (req.signal?.aborted) controller.abort(req.signal.reason);
     else req.signal?.addEventListener('abort', onCallerAbort, { once: true });
@@ -118,13 +183,15 @@ export class HttpTransport {
     }
 
     try {
-      const res = await request(`${this.baseUrl}${req.path}`, {
+      const pending = request(`${this.baseUrl}${req.path}`, {
         method: req.method,
         headers,
         body,
-        signal: controller.signal,
-        dispatcher: trackingDispatcher(this.options.dispatcher, progress),
+        signal,
+        dispatcher: trackingDispatcher(this.options.dispatcher, hooks),
       });
+      // Whichever loses the race is still observed by Promise.race: no unhandled rejection later.
+      const res = await Promise.race([pending, abandoned]);
       const bodyText = await res.body.text();
       return {
         ok: true,
@@ -133,8 +200,8 @@ export class HttpTransport {
       };
     } catch (cause) {
       let kind: TransportFailureKind = 'network';
-      if (controller.signal.aborted) {
-        kind = controller.signal.reason instanceof TimeoutSignalReason ? 'timeout' : 'aborted';
+      if (signal.aborted) {
+        kind = signal.reason instanceof TimeoutSignalReason ? 'timeout' : 'aborted';
       }
       return {
         ok: false,
@@ -142,11 +209,14 @@ export class HttpTransport {
         requestStarted: progress.requestStarted,
         responseStarted: progress.responseStarted,
         code: errorCode(cause),
-        cause: kind === 'network' ? cause : controller.signal.reason,
+        cause: kind === 'network' ? cause : signal.reason,
+        deadlineMs: kind === 'timeout' ? (signal.reason as TimeoutSignalReason).deadlineMs : undefined,
         latencyMs: performance.now() - startedAt,
       };
     } finally {
+      settled = true;
       clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
       req.signal?.removeEventListener('abort', onCallerAbort);
     }
   }

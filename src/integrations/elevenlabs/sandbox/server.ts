@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -134,6 +134,18 @@ function headerString(value: string | string[] | undefined): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The signal aborted on close/reset. Every in-flight request listens on it (each handler's
+ * client-gone signal, and outbound-call placement, which survives a client hang-up), so it carries
+ * one listener per concurrent request by design, each removed when its request ends: no cap, or
+ * more than 10 concurrent requests would print MaxListenersExceededWarning.
+ */
+function newLifecycle(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 /** Starts an ElevenLabs look-alike on 127.0.0.1 (see ElevenLabsSandboxOptions for behaviour). */
 export async function startElevenLabsSandbox(options: ElevenLabsSandboxOptions = {}): Promise<ElevenLabsSandbox> {
   const apiKey = options.apiKey ?? 'sandbox-api-key';
@@ -163,7 +175,7 @@ export async function startElevenLabsSandbox(options: ElevenLabsSandboxOptions =
   const failures = new FailureInjector(random, options.failures);
   const lifecycleTimers = new Set<NodeJS.Timeout>();
   const held = new Set<ServerResponse>();
-  let lifecycle = new AbortController();
+  let lifecycle = newLifecycle();
   let nextRequestId = 1;
   let closed = false;
 
@@ -210,7 +222,7 @@ export async function startElevenLabsSandbox(options: ElevenLabsSandboxOptions =
 
   const reset = (): void => {
     lifecycle.abort(new Error('sandbox reset'));
-    lifecycle = new AbortController();
+    lifecycle = newLifecycle();
     for (const t of lifecycleTimers) clearTimeout(t);
     lifecycleTimers.clear();
     for (const res of held) res.socket?.destroy();
