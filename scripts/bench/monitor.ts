@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { isServiceChild } from './service-processes';
 
 export interface ResourceReport {
   /** Wall time of the measured phase (first webhook sent → all calls closed or timed out). */
@@ -10,6 +11,10 @@ export interface ResourceReport {
    * too), the API, the ElevenLabs sandbox and the load generator all live in it.
    */
   processCpu: { userMs: number; systemMs: number; totalMs: number; cores: number };
+  /** The worker and API processes (`--processes separate`); null when they run in this process. */
+  serviceProcessesCpu: { totalMs: number; cores: number } | null;
+  /** Peak of the worker's and the API's resident memory together (`--processes separate`). */
+  serviceProcessesPeakRssMb: number | null;
   /** The Temporal dev server (a child process), when the bench started it. */
   temporalServerCpu: { totalMs: number; cores: number } | null;
   /** Every `postgres` process on this machine (so other users' databases too, if any are busy). */
@@ -38,10 +43,11 @@ function readProcStatTotals(): { busy: number; total: number } | null {
   }
 }
 
-/** utime + stime (ticks) of processes matching `accept(comm, ppid)`; null when none or no /proc. */
-function processTicks(accept: (comm: string, ppid: number) => boolean): number | null {
+/** utime + stime (ticks) and resident pages of processes matching `accept(comm, ppid)`; null when none or no /proc. */
+function processStats(accept: (comm: string, ppid: number) => boolean): { ticks: number; rssPages: number } | null {
   try {
     let ticks = 0;
+    let rssPages = 0;
     let found = false;
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
@@ -54,12 +60,13 @@ function processTicks(accept: (comm: string, ppid: number) => boolean): number |
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const rest = stat.slice(close + 2).split(' ');
-      // After the comm: state(0) ppid(1) … utime(11) stime(12).
+      // After the comm: state(0) ppid(1) … utime(11) stime(12) … rss(21).
       if (!accept(comm, Number(rest[1]))) continue;
       ticks += Number(rest[11]) + Number(rest[12]);
+      rssPages += Number(rest[21]);
       found = true;
     }
-    return found ? ticks : null;
+    return found ? { ticks, rssPages } : null;
   } catch {
     return null;
   }
@@ -75,7 +82,10 @@ export async function sampleMachineBusy(ms: number): Promise<number | null> {
 }
 
 /** The Temporal dev server the bench started (a child process). */
+const PAGE_BYTES = 4096;
+const processTicks = (accept: (comm: string, ppid: number) => boolean): number | null => processStats(accept)?.ticks ?? null;
 const temporalChildTicks = () => processTicks((comm, ppid) => ppid === process.pid && comm.startsWith('temporal'));
+const serviceChildTicks = () => processTicks(isServiceChild);
 /** Every PostgreSQL server process on the machine (other databases' included). */
 const postgresTicks = () => processTicks((comm) => comm === 'postgres');
 
@@ -89,6 +99,7 @@ export function startMonitor(): Monitor {
   const cpu0 = process.cpuUsage();
   const machine0 = readProcStatTotals();
   const temporal0 = temporalChildTicks();
+  const services0 = serviceChildTicks();
   const postgres0 = postgresTicks();
   const delay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   delay.enable();
@@ -99,26 +110,38 @@ export function startMonitor(): Monitor {
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
   }, 250);
+  let peakServiceRssPages: number | null = null;
+  const sampleServices = (): void => {
+    const stats = processStats(isServiceChild);
+    if (stats) peakServiceRssPages = Math.max(peakServiceRssPages ?? 0, stats.rssPages);
+  };
+  const serviceSampler = setInterval(sampleServices, 250);
+  serviceSampler.unref();
   sampler.unref();
 
   return {
     stop: () => {
       clearInterval(sampler);
+      clearInterval(serviceSampler);
       delay.disable();
       const wallMs = performance.now() - started;
       const cpu = process.cpuUsage(cpu0);
       const machine1 = readProcStatTotals();
       const temporal1 = temporalChildTicks();
+      const services1 = serviceChildTicks();
       const postgres1 = postgresTicks();
       const cpuCount = cpus().length;
       const userMs = cpu.user / 1000;
       const systemMs = cpu.system / 1000;
       const temporalMs = temporal0 !== null && temporal1 !== null ? ((temporal1 - temporal0) * 1000) / TICKS_PER_SECOND : null;
+      const servicesMs = services0 !== null && services1 !== null ? ((services1 - services0) * 1000) / TICKS_PER_SECOND : null;
       const postgresMs = postgres0 !== null && postgres1 !== null ? ((postgres1 - postgres0) * 1000) / TICKS_PER_SECOND : null;
       const r = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
       return {
         wallMs: r(wallMs, 0),
         processCpu: { userMs: r(userMs, 0), systemMs: r(systemMs, 0), totalMs: r(userMs + systemMs, 0), cores: r((userMs + systemMs) / wallMs, 2) },
+        serviceProcessesCpu: servicesMs === null ? null : { totalMs: r(servicesMs, 0), cores: r(servicesMs / wallMs, 2) },
+        serviceProcessesPeakRssMb: peakServiceRssPages === null ? null : r((peakServiceRssPages * PAGE_BYTES) / 2 ** 20),
         temporalServerCpu: temporalMs === null ? null : { totalMs: r(temporalMs, 0), cores: r(temporalMs / wallMs, 2) },
         postgresCpu: postgresMs === null ? null : { totalMs: r(postgresMs, 0), cores: r(postgresMs / wallMs, 2) },
         machineBusyCores:

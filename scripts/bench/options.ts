@@ -41,6 +41,12 @@ export interface BenchOptions {
   /** Attach to this Temporal server instead of starting a dev server. */
   temporalAddress?: string;
   temporalNamespace: string;
+  /**
+   * 'one': worker, API, sandbox and load generator in this process (default); 'separate': the
+   * worker and the API run as their own Node.js processes (`src/worker.ts`, `src/server.ts`), as in
+   * production.
+   */
+  processes: 'one' | 'separate';
   /** Embedded dev server only: SQLite in a file (the `npm start` setup) or in memory. */
   temporalDb: 'file' | 'memory';
   /** Embedded dev server only: `--dynamic-config-value` settings, e.g. `system.enableActivityEagerExecution=true`. */
@@ -83,6 +89,7 @@ export const DEFAULTS: BenchOptions = {
   adminDatabaseUrl: 'postgresql://postgres@127.0.0.1:5432/postgres',
   temporalNamespace: 'default',
   temporalDb: 'file',
+  processes: 'one',
   temporalDynamicConfig: [],
   verbose: true,
 };
@@ -109,6 +116,8 @@ Service:
   --clone-max-wait <s>    CLONE_MAX_WAIT_SECONDS (default: the service default)
   --db-pool <n>           DATABASE_POOL_SIZE (default: the service default)
   --log-level <level>     service log level; logs go to bench-results/<run>.log (default info)
+  --processes <layout>    one (default: worker + API + sandbox + load in this process) or separate
+                          (worker and API as their own processes, as in production)
   --temporal-db <kind>    embedded dev server's SQLite: file (default, the npm start setup) or memory
   --temporal-config <k=v> embedded dev server dynamic config value (repeatable)
   --el-connections <n>    EXPERIMENT: size of both ElevenLabs client pools (production: 100 + 100)
@@ -176,6 +185,7 @@ export function parseBenchArgs(argv: string[], env: EnvSettings = {}): BenchOpti
       'log-level': { type: 'string' },
       'el-connections': { type: 'string' },
       'temporal-db': { type: 'string' },
+      processes: { type: 'string' },
       'temporal-config': { type: 'string', multiple: true },
       'floor-samples': { type: 'string' },
       warmup: { type: 'string' },
@@ -190,6 +200,9 @@ export function parseBenchArgs(argv: string[], env: EnvSettings = {}): BenchOpti
   const temporalDb = values['temporal-db'] ?? DEFAULTS.temporalDb;
   if (temporalDb !== 'file' && temporalDb !== 'memory') throw new Error(`--temporal-db must be file or memory, got ${temporalDb}`);
   const temporalDynamicConfig = values['temporal-config'] ?? [];
+  const processes = values.processes ?? DEFAULTS.processes;
+  if (processes !== 'one' && processes !== 'separate') throw new Error(`--processes must be one or separate, got ${processes}`);
+  if (processes === 'separate' && values['el-connections'] !== undefined) throw new Error('--el-connections needs --processes one (the experiment assembles the worker in this process)');
   for (const kv of temporalDynamicConfig) {
     if (!/^[\w.]+=\S+$/.test(kv)) throw new Error(`--temporal-config must be key=value, got ${kv}`);
   }
@@ -231,6 +244,7 @@ export function parseBenchArgs(argv: string[], env: EnvSettings = {}): BenchOpti
     temporalNamespace: env.temporalNamespace ?? DEFAULTS.temporalNamespace,
     temporalDb,
     temporalDynamicConfig,
+    processes,
     databaseUrl: env.databaseUrl,
     verbose: !values.quiet,
   };

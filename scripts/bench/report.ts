@@ -263,10 +263,13 @@ export function formatReport(report: BenchReport): string {
     `voice: {${kv(c.voiceSources)}}, fallbacks ${c.fallbacks} {${kv(c.fallbacksByReason)}}`,
     `correctness: duplicated ${c.duplicated} (greetings ${c.duplicatedGreetings}, agent calls ${c.duplicatedAgentCalls}), lost ${c.lost} (not found ${c.lostNotFound}, not closed ${c.lostNotClosed}), unverified ${c.unverified}, clone requests ${c.cloneRequests} (callers cloned more than once ${c.callersClonedMoreThanOnce}, concurrently ${c.concurrentClonesForOneCaller}; abandoned by the client ${c.cloneRequestsAbandoned}), peak in flight ${c.peakCallsInFlight}`,
     `machine busy before the run: ${report.environment.backgroundBusyCores ?? 'n/a'} cores (load that is not the bench's)`,
-    `resources (measured phase ${(res.wallMs / 1000).toFixed(1)} s): this process [worker + API + sandbox + load generator] CPU ${res.processCpu.totalMs} ms (${res.processCpu.cores} cores avg), ` +
+    `resources (measured phase ${(res.wallMs / 1000).toFixed(1)} s): ` +
+      (res.serviceProcessesCpu
+        ? `worker + API processes CPU ${res.serviceProcessesCpu.totalMs} ms (${res.serviceProcessesCpu.cores} cores avg), this process [sandbox + load generator + floor worker] ${res.processCpu.totalMs} ms (${res.processCpu.cores} cores), `
+        : `this process [worker + API + sandbox + load generator] CPU ${res.processCpu.totalMs} ms (${res.processCpu.cores} cores avg), `) +
       `Temporal server ${res.temporalServerCpu ? `${res.temporalServerCpu.totalMs} ms (${res.temporalServerCpu.cores} cores)` : 'n/a'}, ` +
       `PostgreSQL ${res.postgresCpu ? `${res.postgresCpu.totalMs} ms (${res.postgresCpu.cores} cores)` : 'n/a'}, machine busy ${res.machineBusyCores ?? 'n/a'} of ${res.cpuCount} cores, ` +
-      `peak RSS ${res.peakRssMb} MB, event-loop delay p99 ${res.eventLoopDelayMs.p99} ms (max ${res.eventLoopDelayMs.max})`,
+      `peak RSS ${res.serviceProcessesPeakRssMb !== null ? `worker + API ${res.serviceProcessesPeakRssMb} MB, this process ` : ''}${res.peakRssMb} MB, event-loop delay p99 ${res.eventLoopDelayMs.p99} ms (max ${res.eventLoopDelayMs.max})`,
     ...(report.temporalServerMs
       ? [
           '',

@@ -21,6 +21,7 @@ import { devServerArgs } from '../../src/temporal/dev-server';
 import { connectTemporalClient } from '../../src/temporal/connection';
 import { createCallWorker } from '../../src/temporal/worker';
 import { startFloorWorker, type FloorWorker } from './floor';
+import { startServiceProcesses } from './service-processes';
 import type { BenchOptions } from './options';
 import { freePort } from './server-metrics';
 
@@ -100,6 +101,50 @@ async function ensureSearchAttributes(client: Client, namespace: string): Promis
     .catch(() => undefined);
 }
 
+type StopStep = { what: string; run: () => Promise<unknown> };
+
+/** Worker and API in this process, each with its own database pool as two processes would have. */
+async function startInProcess(
+  options: BenchOptions,
+  config: Config,
+  resolved: Resolved,
+  log: Logger,
+  sandbox: ElevenLabsSandbox,
+  stops: StopStep[],
+): Promise<{ apiUrl: string; workerAssembly: string }> {
+  // Worker and API are two processes in production, each with its own pool: here too.
+  const workerPrisma = await prepareDatabase(resolved.databaseUrl, log.child({ process: 'worker' }), config.database.poolSize);
+  stops.push({ what: 'disconnect worker database pool', run: () => workerPrisma.$disconnect() });
+  const apiPrisma = await prepareDatabase(resolved.databaseUrl, log.child({ process: 'api' }), config.database.poolSize);
+  stops.push({ what: 'disconnect API database pool', run: () => apiPrisma.$disconnect() });
+
+  const running = options.elevenLabsConnections
+    ? await startExperimentWorker(config, resolved, workerPrisma, options.elevenLabsConnections)
+    : await startWorker(config, resolved, workerPrisma, log.child({ process: 'worker' }));
+  stops.push({
+    what: 'stop worker',
+    run: async () => {
+      if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
+      await running.done;
+    },
+  });
+  const api = await startApi(config, resolved, apiPrisma, log.child({ process: 'api' }));
+  stops.push({
+    what: 'stop API',
+    run: async () => {
+      // No more simulated calls or post-call webhooks while the API and the worker wind down.
+      await sandbox.close();
+      await api.close();
+    },
+  });
+  return {
+    apiUrl: api.url,
+    workerAssembly: options.elevenLabsConnections
+      ? `EXPERIMENT: startWorker's parts with ElevenLabs client connections=${options.elevenLabsConnections}`
+      : 'production: src/bootstrap.ts startWorker (SDK default worker options), in this process',
+  };
+}
+
 /**
  * The worker as startWorker builds it, except for the ElevenLabs client's pool size: an experiment
  * to measure what that setting does, never the production assembly. No cache-cleanup schedule.
@@ -143,7 +188,7 @@ async function startExperimentWorker(config: Config, resolved: Resolved, prisma:
  * ElevenLabs sandbox posting signed post-call webhooks, startWorker and startApi on a random port.
  */
 export async function startBenchStack(options: BenchOptions, runId: string): Promise<BenchStack> {
-  const stops: { what: string; run: () => Promise<unknown> }[] = [];
+  const stops: StopStep[] = [];
   const stop = async (): Promise<string[]> => {
     const problems: string[] = [];
     // A request handler or activity still retrying an RPC when its connection is closed throws from
@@ -238,7 +283,7 @@ export async function startBenchStack(options: BenchOptions, runId: string): Pro
     });
     stops.push({ what: 'close ElevenLabs sandbox', run: () => sandbox.close() });
 
-    const config = loadConfig({
+    const serviceEnv: Record<string, string> = {
       ENVIRONMENT: 'staging',
       HOST: '127.0.0.1',
       PORT: '0',
@@ -255,7 +300,8 @@ export async function startBenchStack(options: BenchOptions, runId: string): Pro
       ADMIN_API_TOKEN: randomBytes(24).toString('hex'),
       LOCAL_VOICE_SAMPLES_PATH: samplesDir,
       ...(options.cloneMaxWaitSeconds ? { CLONE_MAX_WAIT_SECONDS: String(options.cloneMaxWaitSeconds) } : {}),
-    });
+    };
+    const config = loadConfig(serviceEnv);
 
     const log: Logger = createLogger(config.logLevel, { process: 'bench' }, logStream);
 
@@ -264,36 +310,38 @@ export async function startBenchStack(options: BenchOptions, runId: string): Pro
       temporalAddress,
       elevenlabs: { baseUrl: sandbox.url, apiKey: sandbox.apiKey, agentId: 'agent_bench', phoneNumberId: 'phnum_bench', telephony: config.elevenlabs.telephony },
     };
-    // Worker and API are two processes in production, each with its own pool: here too.
-    const workerPrisma = await prepareDatabase(databaseUrl, log.child({ process: 'worker' }), config.database.poolSize);
-    stops.push({ what: 'disconnect worker database pool', run: () => workerPrisma.$disconnect() });
-    const apiPrisma = await prepareDatabase(databaseUrl, log.child({ process: 'api' }), config.database.poolSize);
-    stops.push({ what: 'disconnect API database pool', run: () => apiPrisma.$disconnect() });
-
     const client = await connectTemporalClient({ address: temporalAddress, namespace: config.temporal.namespace });
     stops.push({ what: 'close bench Temporal client', run: () => client.connection.close() });
     if (options.temporalAddress) await ensureSearchAttributes(client, config.temporal.namespace);
 
-    const running = options.elevenLabsConnections
-      ? await startExperimentWorker(config, resolved, workerPrisma, options.elevenLabsConnections)
-      : await startWorker(config, resolved, workerPrisma, log.child({ process: 'worker' }));
-    stops.push({
-      what: 'stop worker',
-      run: async () => {
-        if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
-        await running.done;
-      },
-    });
-    const api = await startApi(config, resolved, apiPrisma, log.child({ process: 'api' }));
-    stops.push({
-      what: 'stop API',
-      run: async () => {
-        // No more simulated calls or post-call webhooks while the API and the worker wind down.
-        await sandbox.close();
-        await api.close();
-      },
-    });
-    sandbox.configure({ webhookUrl: `${api.url}/webhook/elevenlabs/postcall` });
+    let apiUrl: string;
+    let workerAssembly: string;
+    if (options.processes === 'separate') {
+      const services = await startServiceProcesses(
+        {
+          ...serviceEnv,
+          ELEVENLABS_API_KEY: sandbox.apiKey,
+          ELEVENLABS_API_BASE: sandbox.url,
+          ELEVENLABS_AGENT_ID: resolved.elevenlabs.agentId,
+          ELEVENLABS_PHONE_NUMBER_ID: resolved.elevenlabs.phoneNumberId,
+        },
+        await freePort(),
+        (chunk) => logOpen && logStream.write(chunk),
+      );
+      stops.push({
+        what: 'stop worker and API processes',
+        run: async () => {
+          // No more simulated calls or post-call webhooks while the API and the worker wind down.
+          await sandbox.close();
+          await services.stop();
+        },
+      });
+      apiUrl = services.apiUrl;
+      workerAssembly = 'production: src/worker.ts and src/server.ts as two processes (SDK default worker options)';
+    } else {
+      ({ apiUrl, workerAssembly } = await startInProcess(options, config, resolved, log, sandbox, stops));
+    }
+    sandbox.configure({ webhookUrl: `${apiUrl}/webhook/elevenlabs/postcall` });
 
     const floor = await startFloorWorker(temporalAddress, config.temporal.namespace);
     stops.push({ what: 'stop floor worker', run: () => floor.stop() });
@@ -303,7 +351,7 @@ export async function startBenchStack(options: BenchOptions, runId: string): Pro
 
     return {
       config,
-      apiUrl: api.url,
+      apiUrl,
       sandbox,
       client,
       prisma,
@@ -316,9 +364,7 @@ export async function startBenchStack(options: BenchOptions, runId: string): Pro
       describe: {
         temporal: temporalDescription,
         database: databaseDescription,
-        workerAssembly: options.elevenLabsConnections
-          ? `EXPERIMENT: startWorker's parts with ElevenLabs client connections=${options.elevenLabsConnections}`
-          : 'production: src/bootstrap.ts startWorker (SDK default worker options)',
+        workerAssembly,
       },
       stop,
     };

@@ -88,3 +88,39 @@ describe('npm run bench (smoke)', () => {
     expect(existsSync(report.files.serviceLog)).toBe(true);
   });
 });
+
+describe('npm run bench -- --processes separate (smoke)', () => {
+  const outDir = mkdtempSync(path.join(tmpdir(), 'voiceclone-bench-smoke-separate-'));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('runs src/worker.ts and src/server.ts as processes, completes every call and reports their CPU and memory', async () => {
+    const report = await runBench({
+      mode: 'steady',
+      calls: 3,
+      rate: 3,
+      durationSeconds: 1,
+      cloneLatencyMs: 200,
+      outboundCallLatencyMs: 20,
+      ringDurationMs: 100,
+      callDurationMs: 300,
+      analysisDurationMs: 50,
+      floorSamples: 3,
+      warmupCalls: 1,
+      breakdownCalls: 0,
+      timeoutSeconds: 90,
+      logLevel: 'info',
+      outDir,
+      adminDatabaseUrl: TEST_ADMIN_DATABASE_URL,
+      temporalAddress: process.env.TEMPORAL_ADDRESS,
+      processes: 'separate',
+      verbose: false,
+    });
+    expect(report.environment.workerAssembly).toMatch(/src\/worker\.ts and src\/server\.ts as two processes/);
+    expect(report.counts).toMatchObject({ sent: 3, accepted: 3, completed: 3, failed: 0, lost: 0, duplicated: 0 });
+    expect(report.cleanupProblems).toEqual([]);
+    expect(report.resources.serviceProcessesCpu?.totalMs).toBeGreaterThan(0);
+    expect(report.resources.serviceProcessesPeakRssMb).toBeGreaterThan(50);
+    // The service processes' own logs reach the run's log file.
+    expect(readFileSync(report.files.serviceLog, 'utf8')).toMatch(/worker polling/);
+  }, 150_000);
+});
