@@ -37,6 +37,7 @@ interface PlaceCallInput {
   voiceId: string;
   firstMessage: string;
   dynamicVariables: Record<string, DynamicVariableValue>;
+  firstRunOfCall?: boolean;
 }
 
 export interface GreetingInput {
@@ -48,6 +49,11 @@ export interface GreetingInput {
   greetingMessage: string;
   holdMusicUrl: string | null;
   autoTransition: boolean;
+  /**
+   * The call's workflow runs for the first time (not after a reset). Its first attempt then cannot
+   * find a conversation placed earlier and skips both lookups. Absent (older callers): look.
+   */
+  firstRunOfCall?: boolean;
 }
 
 export interface TransferInput {
@@ -60,6 +66,8 @@ export interface TransferInput {
   transferMessage: string;
   greetingConversationId: string | null;
   autoTransitioned: boolean;
+  /** As in GreetingInput. */
+  firstRunOfCall?: boolean;
 }
 
 export function agentCallActivities({ prisma, elevenlabs, agent }: AgentCallDeps) {
@@ -88,14 +96,8 @@ export function agentCallActivities({ prisma, elevenlabs, agent }: AgentCallDeps
     return prisma.callConversation.upsert({ where: { conversationId }, create: { conversationId, callId, step, voiceId }, update: {} });
   }
 
-  /**
-   * Places one outbound agent call at most once per (call, step). An earlier attempt may have
-   * placed it (the worker died, the response was lost), and a reset workflow runs the step again,
-   * so our table is asked first and, if it cannot answer (no row yet, or the database is down),
-   * ElevenLabs is asked for a conversation with our call id as user_id; a POST whose outcome is
-   * unknown is reconciled the same way instead of being repeated.
-   */
-  async function placeOnce(step: Step, input: PlaceCallInput): Promise<{ conversationId: string }> {
+  /** A conversation an earlier attempt or an earlier run placed for this step: our table first, then ElevenLabs. */
+  async function findEarlierPlacement(step: Step, input: PlaceCallInput): Promise<{ conversationId: string } | null> {
     const known = await prisma.callConversation.findUnique({ where: { callId_step: { callId: input.callId, step } } }).then(
       (row) => ({ row, databaseAnswered: true }),
       () => ({ row: null, databaseAnswered: false }),
@@ -107,7 +109,27 @@ export function agentCallActivities({ prisma, elevenlabs, agent }: AgentCallDeps
       });
       if (found) return remember(step, input.callId, found, input.voiceId);
     }
+    return null;
+  }
+
+  /**
+   * Places one outbound agent call at most once per (call, step). An earlier attempt may have
+   * placed it (the worker died, the response was lost), and a reset workflow runs the step again,
+   * so our table is asked first and, if it cannot answer (no row yet, or the database is down),
+   * ElevenLabs is asked for a conversation with our call id as user_id; a POST whose outcome is
+   * unknown is reconciled the same way instead of being repeated. Only the first attempt in the
+   * call's first run skips the lookups: nothing can have been placed before it.
+   */
+  async function placeOnce(step: Step, input: PlaceCallInput): Promise<{ conversationId: string }> {
+    if (!(input.firstRunOfCall === true && activityInfo().attempt === 1)) {
+      const earlier = await findEarlierPlacement(step, input);
+      if (earlier) return earlier;
+    }
     heartbeat(`placing ${step} call`);
+    return placeNow(step, input);
+  }
+
+  async function placeNow(step: Step, input: PlaceCallInput): Promise<{ conversationId: string }> {
     let result;
     try {
       result = await elevenlabs.placeOutboundCall({
@@ -143,6 +165,7 @@ export function agentCallActivities({ prisma, elevenlabs, agent }: AgentCallDeps
         toNumber: input.toNumber,
         voiceId: input.greetingVoiceId,
         firstMessage: input.greetingMessage,
+        firstRunOfCall: input.firstRunOfCall,
         dynamicVariables: {
           caller_id: input.callerId,
           mode: 'greeting_with_music',
@@ -161,6 +184,7 @@ export function agentCallActivities({ prisma, elevenlabs, agent }: AgentCallDeps
         toNumber: input.toNumber,
         voiceId: input.voiceId,
         firstMessage: input.transferMessage,
+        firstRunOfCall: input.firstRunOfCall,
         dynamicVariables: {
           caller_id: input.callerId,
           mode: 'agent',

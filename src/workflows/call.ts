@@ -10,6 +10,7 @@ import {
   setHandler,
   upsertSearchAttributes,
   uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type {
@@ -254,6 +255,9 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
     }
     const dialTarget = input.dialTarget;
     const callerLabel = callerE164 ?? input.caller.raw;
+    // A reset starts a new run of the same call (a new run id, the same first run id): its agent
+    // calls must look for the ones the earlier run placed. The first run's first attempts need not.
+    const firstRunOfCall = workflowInfo().runId === workflowInfo().firstExecutionRunId;
 
     // Greeting and voice run side by side: the caller hears the greeting while the clone is made.
     setPhase('greeting');
@@ -266,6 +270,7 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
       greetingMessage: s.greetingMessage,
       holdMusicUrl: s.holdMusicUrl,
       autoTransition: s.autoTransitionEnabled,
+      firstRunOfCall,
     }).then(
       ({ conversationId }) => {
         status.conversations.greeting = conversationId;
@@ -321,6 +326,7 @@ export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
         transferMessage: s.transferMessage,
         greetingConversationId: status.conversations.greeting,
         autoTransitioned: s.autoTransitionEnabled,
+        firstRunOfCall,
       }));
     } catch (err) {
       if (isCancellation(err)) throw err;

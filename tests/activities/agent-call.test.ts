@@ -97,3 +97,24 @@ test('with the database down, the call is still placed once (the record is the w
     await deadDatabase.$disconnect();
   }
 });
+
+test('the first attempt of a call’s first run places at once; later attempts and other runs look first', async () => {
+  const deadDatabase = createPrismaClient('postgresql://postgres@127.0.0.1:1/none', 1);
+  try {
+    const callId = `call-test-firstrun-${Date.now()}`;
+    const withoutDb = agentCallActivities({ prisma: deadDatabase, elevenlabs: fx.elevenlabs, agent: TEST_AGENT });
+    const lookups = () => fx.sandbox.requests.filter((r) => r.endpoint === 'conversations.list' && r.query.user_id === callId).length;
+    const input = { ...greeting(callId), firstRunOfCall: true };
+    const { conversationId } = await new MockActivityEnvironment().run(withoutDb.playGreeting, input);
+    // Neither the (unreachable) table nor ElevenLabs was asked: nothing can exist before attempt 1.
+    expect(lookups()).toBe(0);
+    expect(placedFor(callId)).toHaveLength(1);
+    // Attempt 2 of the same run, and attempt 1 of a reset run (firstRunOfCall false), look first.
+    expect(await new MockActivityEnvironment({ attempt: 2 }).run(withoutDb.playGreeting, input)).toEqual({ conversationId });
+    expect(await new MockActivityEnvironment().run(withoutDb.playGreeting, { ...input, firstRunOfCall: false })).toEqual({ conversationId });
+    expect(lookups()).toBe(2);
+    expect(placedFor(callId)).toHaveLength(1);
+  } finally {
+    await deadDatabase.$disconnect();
+  }
+});
