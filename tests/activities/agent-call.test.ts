@@ -104,14 +104,15 @@ test('the first attempt of a call’s first run places at once; later attempts a
     const callId = `call-test-firstrun-${Date.now()}`;
     const withoutDb = agentCallActivities({ prisma: deadDatabase, elevenlabs: fx.elevenlabs, agent: TEST_AGENT });
     const lookups = () => fx.sandbox.requests.filter((r) => r.endpoint === 'conversations.list' && r.query.user_id === callId).length;
-    const input = { ...greeting(callId), firstRunOfCall: true };
-    const { conversationId } = await new MockActivityEnvironment().run(withoutDb.playGreeting, input);
+    const input: GreetingInput = { ...greeting(callId), firstRunOfCall: true };
+    const place = (env: MockActivityEnvironment, i: GreetingInput): Promise<{ conversationId: string }> => env.run(withoutDb.playGreeting, i);
+    const { conversationId } = await place(new MockActivityEnvironment(), input);
     // Neither the (unreachable) table nor ElevenLabs was asked: nothing can exist before attempt 1.
     expect(lookups()).toBe(0);
     expect(placedFor(callId)).toHaveLength(1);
     // Attempt 2 of the same run, and attempt 1 of a reset run (firstRunOfCall false), look first.
-    expect(await new MockActivityEnvironment({ attempt: 2 }).run(withoutDb.playGreeting, input)).toEqual({ conversationId });
-    expect(await new MockActivityEnvironment().run(withoutDb.playGreeting, { ...input, firstRunOfCall: false })).toEqual({ conversationId });
+    expect(await place(new MockActivityEnvironment({ attempt: 2 }), input)).toEqual({ conversationId });
+    expect(await place(new MockActivityEnvironment(), { ...input, firstRunOfCall: false })).toEqual({ conversationId });
     expect(lookups()).toBe(2);
     expect(placedFor(callId)).toHaveLength(1);
   } finally {
