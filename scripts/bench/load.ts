@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import type { PrismaClient } from '../../src/db/prisma';
 import { signThreeCxBody } from '../../src/integrations/threecx/signature';
 import type { BenchOptions } from './options';
+import { makeWav } from '../sine-wav';
 import { nowMs } from './stats';
 
 /**
@@ -89,25 +90,6 @@ export function planCalls(options: BenchOptions, pbx: string): CallPlan {
   return { pbx, calls, callers };
 }
 
-/** 16-bit PCM mono WAV of a sine tone: a valid voice sample for the clone activity's checks. */
-export function makeWav(seconds: number, sampleRate = 8000): Buffer {
-  const samples = Math.round(seconds * sampleRate);
-  const buf = Buffer.alloc(44 + samples * 2);
-  buf.write('RIFF', 0, 'latin1');
-  buf.writeUInt32LE(36 + samples * 2, 4);
-  buf.write('WAVEfmt ', 8, 'latin1');
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(sampleRate, 24);
-  buf.writeUInt32LE(sampleRate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36, 'latin1');
-  buf.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) buf.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / sampleRate) * 12_000), 44 + i * 2);
-  return buf;
-}
 
 export const SAMPLE_FILE = 'bench-sample.wav';
 

@@ -105,24 +105,19 @@ export function startMonitor(): Monitor {
   delay.enable();
   let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
+  let peakServiceRssPages: number | null = null;
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
+    const services = processStats(isServiceChild);
+    if (services) peakServiceRssPages = Math.max(peakServiceRssPages ?? 0, services.rssPages);
   }, 250);
-  let peakServiceRssPages: number | null = null;
-  const sampleServices = (): void => {
-    const stats = processStats(isServiceChild);
-    if (stats) peakServiceRssPages = Math.max(peakServiceRssPages ?? 0, stats.rssPages);
-  };
-  const serviceSampler = setInterval(sampleServices, 250);
-  serviceSampler.unref();
   sampler.unref();
 
   return {
     stop: () => {
       clearInterval(sampler);
-      clearInterval(serviceSampler);
       delay.disable();
       const wallMs = performance.now() - started;
       const cpu = process.cpuUsage(cpu0);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { cloneActivities, cloneKey, type ClonedVoice } from '../../src/activities/clone';
 import { startActivityFixture, type ActivityFixture } from '../support/activity-deps';
-import { makeWav } from '../support/storage';
+import { makeWav } from '../../scripts/sine-wav';
 
 let fx: ActivityFixture;
 beforeAll(async () => {

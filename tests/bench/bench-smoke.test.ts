@@ -9,6 +9,20 @@ import { TEST_ADMIN_DATABASE_URL } from '../support/env';
 // or duplicated, the report has its shape and is written. No timing assertions: those belong to
 // docs/PERFORMANCE.md, not to a shared CI machine.
 
+/** A tiny, fast sandbox: every simulated call ends within a second. */
+const tinyCalls = {
+  mode: 'steady',
+  durationSeconds: 1,
+  cloneLatencyMs: 200,
+  outboundCallLatencyMs: 20,
+  ringDurationMs: 100,
+  callDurationMs: 300,
+  analysisDurationMs: 50,
+  warmupCalls: 1,
+  temporalAddress: process.env.TEMPORAL_ADDRESS,
+  verbose: false,
+} as const;
+
 describe('npm run bench (smoke)', () => {
   const outDir = mkdtempSync(path.join(tmpdir(), 'voiceclone-bench-smoke-'));
   let report: BenchReport;
@@ -21,28 +35,19 @@ describe('npm run bench (smoke)', () => {
       // installed by an earlier suite
     }
     report = await runBench({
-      mode: 'steady',
+      ...tinyCalls,
       calls: 5,
       rate: 5,
-      durationSeconds: 1,
-      cloneLatencyMs: 200,
-      outboundCallLatencyMs: 20,
-      ringDurationMs: 100,
-      callDurationMs: 300,
-      analysisDurationMs: 50,
       repeatShare: 0.3,
       internalShare: 0.2,
       sampleShare: 0.7,
       cachedShare: 0.3,
       floorSamples: 5,
-      warmupCalls: 1,
       breakdownCalls: 5,
       timeoutSeconds: 60,
       logLevel: 'warn',
       outDir,
       adminDatabaseUrl: TEST_ADMIN_DATABASE_URL,
-      temporalAddress: process.env.TEMPORAL_ADDRESS,
-      verbose: false,
     });
   }, 90_000);
 
@@ -95,25 +100,16 @@ describe('npm run bench -- --processes separate (smoke)', () => {
 
   it('runs src/worker.ts and src/server.ts as processes, completes every call and reports their CPU and memory', async () => {
     const report = await runBench({
-      mode: 'steady',
+      ...tinyCalls,
       calls: 3,
       rate: 3,
-      durationSeconds: 1,
-      cloneLatencyMs: 200,
-      outboundCallLatencyMs: 20,
-      ringDurationMs: 100,
-      callDurationMs: 300,
-      analysisDurationMs: 50,
       floorSamples: 3,
-      warmupCalls: 1,
       breakdownCalls: 0,
       timeoutSeconds: 90,
       logLevel: 'info',
       outDir,
       adminDatabaseUrl: TEST_ADMIN_DATABASE_URL,
-      temporalAddress: process.env.TEMPORAL_ADDRESS,
       processes: 'separate',
-      verbose: false,
     });
     expect(report.environment.workerAssembly).toMatch(/src\/worker\.ts and src\/server\.ts as two processes/);
     expect(report.counts).toMatchObject({ sent: 3, accepted: 3, completed: 3, failed: 0, lost: 0, duplicated: 0 });

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Prisma } from '../../src/generated/prisma/client';
 import { callResult, placeCall, uniqueCaller } from '../support/calls';
 import { startTestStack, type TestStack } from '../support/stack';
-import { makeWav, readFixture } from '../support/storage';
+import { makeWav } from '../../scripts/sine-wav';
+import { readFixture } from '../support/storage';
 
 // The admin API on the real stack: auth, voice registration (upload and URL) against local
 // storage, the call log and the statistics computed by PostgreSQL.

@@ -6,7 +6,7 @@ import { signThreeCxBody } from '../../src/integrations/threecx/signature';
 import { callResult, eventually } from '../support/calls';
 import { expectWellFormed, json, refusedByHttpParser, rowCounts, runs, sendRaw, shown, sleep, workflowCount, type Answer } from '../support/hostile';
 import { startTestStack, TEST_3CX_SECRET, type TestStack } from '../support/stack';
-import { makeWav } from '../support/storage';
+import { makeWav } from '../../scripts/sine-wav';
 
 // Hostile input against the operator and admin API on the real stack: forged and almost-right
 // bearer tokens, path parameters with traversal and broken percent-encoding, wrong-shape JSON and

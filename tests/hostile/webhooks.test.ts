@@ -7,6 +7,7 @@ import { signThreeCxBody } from '../../src/integrations/threecx/signature';
 import { callResult, callStatus, eventually } from '../support/calls';
 import { expectNoNewWorkflows, expectWellFormed, json, rowCounts, runs, sendRaw, shown, workflowCount } from '../support/hostile';
 import { startTestStack, TEST_3CX_SECRET, TEST_ELEVENLABS_WEBHOOK_SECRET, type TestStack } from '../support/stack';
+import { incomingCall as baseIncomingCall } from '../support/threecx';
 
 // Hostile input against both webhooks on the real stack (Temporal server, PostgreSQL, sandbox):
 // random and malformed bodies, almost-right signatures, replays, oversized bodies, odd content
@@ -64,16 +65,7 @@ let serial = 0;
 const uuid = fc.uuid();
 
 function incomingCall(callId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    event_type: 'IncomingCall',
-    call_id: callId,
-    caller_id: '+4915112345678',
-    called_number: '+4930123456',
-    timestamp: new Date().toISOString(),
-    direction: 'In',
-    pbx: 'hostile.3cx.eu',
-    ...overrides,
-  };
+  return baseIncomingCall({ call_id: callId, pbx: 'hostile.3cx.eu', ...overrides });
 }
 
 function transcription(conversationId: unknown, userId: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {

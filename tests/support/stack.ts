@@ -14,7 +14,7 @@ import { createLogger } from '../../src/logger';
 import { createCallWorker } from '../../src/temporal/worker';
 import { createTestDatabase, type TestDatabase } from './db';
 import { workflowBundlePath } from './env';
-import { makeWav } from './storage';
+import { makeWav } from '../../scripts/sine-wav';
 import { startTestTemporal } from './temporal';
 
 export const TEST_3CX_SECRET = 'test-3cx-secret';

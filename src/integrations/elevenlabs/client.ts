@@ -43,8 +43,8 @@ export interface ElevenLabsClientOptions {
   /**
    * Longest wait for a pooled connection (queue plus connect) before a request is given up unsent:
    * a timeout with requestStarted=false, so an outbound call is known not to be placed. Default 5 s:
-   * queue wait plus requestTimeoutMs must stay inside the activities' startToClose (20 s) and the
-   * agent calls' heartbeat timeout (15 s), or Temporal gives up on an attempt that is still running.
+   * queue wait plus requestTimeoutMs must stay inside the agent calls' heartbeat timeout (20 s, see
+   * src/workflows/activity-options.ts), or Temporal gives up on an attempt that is still running.
    */
   queueTimeoutMs?: number;
   /**

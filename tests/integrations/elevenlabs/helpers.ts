@@ -1,26 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VoiceSample } from '../../../src/integrations/elevenlabs/voice-clone-form';
+import { makeWav } from '../../../scripts/sine-wav';
 
 /** A short, valid 16-bit mono PCM WAV (a sine tone), so uploads carry real audio bytes. */
 export function makeWavSample(fileName = 'sample.wav', durationMs = 200, sampleRate = 8000): VoiceSample {
-  const samples = Math.floor((sampleRate * durationMs) / 1000);
-  const data = Buffer.alloc(44 + samples * 2);
-  data.write('RIFF', 0, 'ascii');
-  data.writeUInt32LE(36 + samples * 2, 4);
-  data.write('WAVE', 8, 'ascii');
-  data.write('fmt ', 12, 'ascii');
-  data.writeUInt32LE(16, 16);
-  data.writeUInt16LE(1, 20);
-  data.writeUInt16LE(1, 22);
-  data.writeUInt32LE(sampleRate, 24);
-  data.writeUInt32LE(sampleRate * 2, 28);
-  data.writeUInt16LE(2, 32);
-  data.writeUInt16LE(16, 34);
-  data.write('data', 36, 'ascii');
-  data.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / sampleRate) * 8000), 44 + i * 2);
-  return { data, fileName, contentType: 'audio/wav' };
+  return { data: makeWav(durationMs / 1000, sampleRate), fileName, contentType: 'audio/wav' };
 }
 
 export interface ReceivedWebhook {

@@ -6,7 +6,8 @@ import {
   type VoiceSampleFormat,
 } from '../../../src/integrations/storage/audio-validation';
 import { VoiceSampleRejectedError, type VoiceSampleRejectionReason } from '../../../src/integrations/storage/errors';
-import { makeWav, readFixture } from '../../support/storage';
+import { makeWav } from '../../../scripts/sine-wav';
+import { readFixture } from '../../support/storage';
 
 const limits = { maxSizeBytes: 10 * 1024 * 1024, minDurationSeconds: 3 };
 

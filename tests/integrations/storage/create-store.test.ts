@@ -10,7 +10,8 @@ import {
   VoiceSampleRejectedError,
   isStorageError,
 } from '../../../src/integrations/storage/errors';
-import { makeTempDir, makeWav, removeDir, S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../support/storage';
+import { makeWav } from '../../../scripts/sine-wav';
+import { makeTempDir, removeDir, S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../support/storage';
 
 describe('createVoiceSampleStore', () => {
   let server: RunningS3rver;

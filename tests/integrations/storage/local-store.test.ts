@@ -7,7 +7,8 @@ import {
   VoiceSampleNotFoundError,
   VoiceSampleRejectedError,
 } from '../../../src/integrations/storage/errors';
-import { makeTempDir, makeWav, removeDir } from '../../support/storage';
+import { makeWav } from '../../../scripts/sine-wav';
+import { makeTempDir, removeDir } from '../../support/storage';
 
 describe('LocalVoiceSampleStore', () => {
   let base: string;

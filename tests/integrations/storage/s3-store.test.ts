@@ -9,7 +9,8 @@ import {
   VoiceSampleRejectedError,
 } from '../../../src/integrations/storage/errors';
 import { validateVoiceSample } from '../../../src/integrations/storage/audio-validation';
-import { makeWav, readFixture, S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../support/storage';
+import { makeWav } from '../../../scripts/sine-wav';
+import { readFixture, S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../../support/storage';
 
 const BUCKET = 'voice-samples';
 const OTHER_BUCKET = 'other-bucket';

@@ -15,7 +15,7 @@ import {
 } from '../../../src/integrations/elevenlabs/sandbox';
 import { createTestDatabase, type TestDatabase } from '../db';
 import { freePort, spawnService, type ServiceProcess } from '../process';
-import { makeWav } from '../storage';
+import { makeWav } from '../../../scripts/sine-wav';
 import { TEST_3CX_SECRET } from '../stack';
 import { startTestTemporal } from '../temporal';
 import { incomingCall, post3cx } from '../threecx';
