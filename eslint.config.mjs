@@ -24,6 +24,17 @@ export default tseslint.config(
     },
   },
   {
+    // Simulators stand in for 3CX and ElevenLabs in tests, the bench and `npm start` (src/dev*), never in production code.
+    files: ['src/**/*.ts'],
+    ignores: ['src/dev.ts', 'src/dev/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/simulators/**', '**/simulators'], message: 'Production code never imports a simulator (only src/dev.ts and src/dev/ may).' }] },
+      ],
+    },
+  },
+  {
     files: ['src/workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -32,7 +43,7 @@ export default tseslint.config(
           paths: forbiddenInWorkflows.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
           patterns: [
             { group: ['**/generated/**', '@prisma/*', 'pg', 'undici'], message: 'No database or network access in workflows: use an activity.' },
-            { group: ['**/activities/*', '**/activities', '**/integrations/**', '**/db/**', '**/api/**'], allowTypeImports: true, message: 'Workflows import only types of activities and integrations.' },
+            { group: ['**/simulators/**', '**/activities/*', '**/activities', '**/integrations/**', '**/gateway/**', '**/db/**', '**/api/**'], allowTypeImports: true, message: 'Workflows import only types of activities and integrations.' },
           ],
         },
       ],

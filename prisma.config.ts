@@ -1,4 +1,5 @@
-import { defineConfig } from 'prisma/config';
+// The Prisma CLI is installed as `prisma-cli` (see scripts/prisma-generate.mjs).
+import { defineConfig } from 'prisma-cli/config';
 
 export default defineConfig({
   schema: 'prisma/schema.prisma',

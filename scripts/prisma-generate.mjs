@@ -6,6 +6,10 @@
 // `generate`, and tells anyone who reaches it how this project migrates (npm run db:migrate, which
 // drives Prisma's schema engine compiled to WebAssembly). A machine that already has the real
 // engine (or sets the variable itself) keeps it.
+//
+// The CLI is the devDependency `prisma-cli` (an npm alias of `prisma`). Installed as `prisma` it
+// would satisfy @prisma/client's optional peer dependency, which makes npm count it (and its
+// Node-22-only @prisma/streams-local) as production code that `npm prune --omit=dev` keeps.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -19,7 +23,7 @@ const env = { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' };
 if (!env.PRISMA_SCHEMA_ENGINE_BINARY && !hasNativeEngine) {
   env.PRISMA_SCHEMA_ENGINE_BINARY = join(root, 'scripts', 'schema-engine-unavailable.sh');
 }
-execFileSync(process.execPath, [join(root, 'node_modules', 'prisma', 'build', 'index.js'), 'generate'], {
+execFileSync(process.execPath, [join(root, 'node_modules', 'prisma-cli', 'build', 'index.js'), 'generate'], {
   cwd: root,
   env,
   stdio: 'inherit',

@@ -3,7 +3,6 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from './activities';
-import type { AgentSettings } from './activities/agent-call';
 import { createApp } from './api/app';
 import type { Config } from './config';
 import { migrateDatabase } from './db/migrate';
@@ -16,13 +15,15 @@ import { createMetrics } from './metrics/registry';
 import { connectTemporalClient, temporalAuth, type TemporalAuth } from './temporal/connection';
 import { ensureCacheCleanupSchedule } from './temporal/schedules';
 import { createCallWorker } from './temporal/worker';
+import { startGateway, type GatewayDeps, type RunningGateway } from './gateway/start-gateway';
 
 // Start-up pieces shared by the production entry points (worker.ts, server.ts) and `npm start`.
 
-/** Where ElevenLabs (or the sandbox standing in for it) is. */
-export interface ElevenLabsTarget extends AgentSettings {
+/** Where ElevenLabs (or the sandbox standing in for it) is, and the agent that takes the calls. */
+export interface ElevenLabsTarget {
   baseUrl: string;
   apiKey: string;
+  agentId: string;
 }
 
 export interface Resolved {
@@ -81,7 +82,7 @@ export interface RunningWorker {
 /** The worker's activities, wired to real dependencies from the configuration. */
 export function buildActivities(
   config: Config,
-  deps: { prisma: PrismaClient; elevenlabs: ElevenLabsClient; temporal: Client; agent: AgentSettings },
+  deps: { prisma: PrismaClient; elevenlabs: ElevenLabsClient; temporal: Client; agentId: string },
 ): Activities {
   return createActivities({
     ...deps,
@@ -103,13 +104,14 @@ export async function startWorker(config: Config, resolved: Resolved, prisma: Pr
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: buildActivities(config, { prisma, elevenlabs, temporal, agent: resolved.elevenlabs }),
+    activities: buildActivities(config, { prisma, elevenlabs, temporal, agentId: resolved.elevenlabs.agentId }),
   });
   await ensureCacheCleanupSchedule(temporal, {
     taskQueue: config.temporal.taskQueue,
     intervalSeconds: config.cache.cleanupIntervalSeconds,
     voiceSlotReserve: config.cache.voiceSlotReserve,
     callLogRetentionDays: config.cache.callLogRetentionDays,
+    maxCallDurationSeconds: config.call.maxCallDurationSeconds,
   });
   const done = worker.run().finally(async () => {
     await elevenlabs.close();
@@ -152,11 +154,41 @@ export async function startApi(config: Config, resolved: Resolved, prisma: Prism
   };
 }
 
-/** The production processes talk only to real, configured services. */
-export function requireExternal(config: Config, processName: string): Resolved {
+/** The gateway of the configured PBX, with its own Temporal connections and ElevenLabs client. */
+export async function startGatewayProcess(config: Config, resolved: Resolved, threecx: GatewayDeps['threecx'], log: Logger): Promise<RunningGateway> {
+  const auth = resolved.temporalAuth;
+  const connection = await NativeConnection.connect({
+    address: resolved.temporalAddress,
+    ...(auth ? { tls: auth.tls, ...(auth.apiKey ? { apiKey: auth.apiKey } : {}) } : {}),
+  });
+  const temporal = await connectTemporalClient({ address: resolved.temporalAddress, namespace: config.temporal.namespace, auth });
+  const elevenlabs = createElevenLabsClient(config, resolved.elevenlabs);
+  const gateway = await startGateway({ config, threecx, temporal, connection, elevenlabs, agentId: resolved.elevenlabs.agentId, log });
+  return {
+    ...gateway,
+    close: async () => {
+      await gateway.close();
+      await elevenlabs.close();
+      await temporal.connection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** The gateway's Call Control client, required in every environment where the gateway runs. */
+export function requireThreeCx(config: Config): GatewayDeps['threecx'] {
+  const { url, clientId, clientSecret } = config.threecx;
+  if (!url || !clientId || !clientSecret) {
+    throw new Error('The gateway needs THREECX_URL, THREECX_CLIENT_ID and THREECX_CLIENT_SECRET (the 3CX Call Control API client); use `npm start` for the simulator');
+  }
+  return { url, clientId, clientSecret };
+}
+
+/** The production processes talk only to real, configured services (the gateway needs no database). */
+export function requireExternal(config: Config, processName: string, { database = true } = {}): Resolved {
   const { elevenlabs } = config;
   const missing = [
-    !config.database.url && 'DATABASE_URL',
+    database && !config.database.url && 'DATABASE_URL',
     !config.temporal.address && 'TEMPORAL_ADDRESS',
     !elevenlabs.apiKey && 'ELEVENLABS_API_KEY',
   ].filter(Boolean);
@@ -164,15 +196,9 @@ export function requireExternal(config: Config, processName: string): Resolved {
     throw new Error(`${processName} needs ${missing.join(' and ')}; use \`npm start\` for the all-in-one development setup`);
   }
   return {
-    databaseUrl: config.database.url!,
+    databaseUrl: config.database.url ?? '',
     temporalAddress: config.temporal.address!,
     temporalAuth: temporalAuth(config),
-    elevenlabs: {
-      baseUrl: elevenlabs.apiBase,
-      apiKey: elevenlabs.apiKey!,
-      agentId: elevenlabs.agentId!,
-      phoneNumberId: elevenlabs.phoneNumberId!,
-      telephony: elevenlabs.telephony,
-    },
+    elevenlabs: { baseUrl: elevenlabs.apiBase, apiKey: elevenlabs.apiKey!, agentId: elevenlabs.agentId! },
   };
 }

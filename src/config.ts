@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Namespace for call ids when the PBX is not named (no THREECX_PBX, no THREECX_URL, a webhook without `pbx`). */
+export const DEFAULT_PBX = 'default';
+
 // The only reader of process.env. Every setting the service knows is declared here, with its
 // default; `.env.example` documents each one. A bad value stops start-up with one message that
 // lists every problem at once.
@@ -40,6 +43,9 @@ const stringList = z
       .map((s) => s.trim())
       .filter(Boolean);
   });
+
+const e164 = /^\+[1-9]\d{6,14}$/;
+const pbxName = /^[a-z0-9]([a-z0-9.-]{0,126}[a-z0-9])?$/;
 
 const cidr = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
 
@@ -91,20 +97,15 @@ const env = z.object({
   DATA_DIR: z.string().trim().min(1).default('./.data'),
   EMBEDDED_TEMPORAL_PORT: int(1, 65535).default(7233),
   EMBEDDED_POSTGRES_PORT: int(1, 65535).default(54329),
+  EMBEDDED_THREECX_PORT: int(1, 65535).default(5080),
 
   ELEVENLABS_API_KEY: optionalString,
   ELEVENLABS_API_BASE: apiBase.default('https://api.elevenlabs.io'),
   ELEVENLABS_AGENT_ID: optionalString,
-  ELEVENLABS_PHONE_NUMBER_ID: optionalString,
-  ELEVENLABS_TELEPHONY: z.enum(['sip_trunk', 'twilio']).default('sip_trunk'),
   ELEVENLABS_WEBHOOK_SECRET: optionalString,
+  ELEVENLABS_INIT_WEBHOOK_SECRET: optionalString,
   ELEVENLABS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
-  ELEVENLABS_DIAL_TARGET: z
-    .string()
-    .trim()
-    .min(1)
-    .refine((t) => /\{(caller|called|threecx_call_id|pbx)\}/.test(t) || !t.includes('{'), 'placeholders are {caller}, {called}, {threecx_call_id} and {pbx}')
-    .default('{caller}'),
+  ELEVENLABS_SIP_NUMBERS: stringList.pipe(z.array(z.string().regex(e164, 'must be E.164 numbers such as +4930123450001'))).default([]),
 
   GREETING_VOICE_ID: z.string().trim().min(1).default('21m00Tcm4TlvDq8ikWAM'),
   GREETING_MESSAGE: z
@@ -113,9 +114,36 @@ const env = z.object({
     .min(1)
     .default('Hello, thanks for calling. Please hold while we prepare your personalized experience.'),
   GREETING_MUSIC_ENABLED: bool.default(true),
-  GREETING_MUSIC_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  HOLD_MUSIC_FILE: optionalString,
   DEFAULT_VOICE_ID: optionalString,
   TRANSFER_MESSAGE: z.string().trim().min(1).default('Thank you for holding. How can I help you today?'),
+  FAILURE_MESSAGE: z.string().trim().min(1).default('We are sorry, we cannot connect you right now. Please try again later.'),
+  CANCEL_MESSAGE: z.string().trim().min(1).default('We are sorry, this call has to end now. Please call again.'),
+
+  HANDOFF_MODE: z.enum(['bridge', 'sip']).default('bridge'),
+  AGENT_CONNECT_TIMEOUT_SECONDS: num(1, 120).default(10),
+  SIP_ROUTE_TIMEOUT_SECONDS: int(5, 300).default(30),
+  SIP_HANDOFF_EXPIRY_SECONDS: int(10, 3600).default(60),
+  FALLBACK_DESTINATION: optionalString.pipe(z.string().regex(/^[0-9*#+]{1,32}$/, 'must be a 3CX destination number such as 800 or +4930123456').optional()),
+  REQUIRE_CLONE_CONSENT: bool.optional(),
+
+  THREECX_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  THREECX_CLIENT_ID: optionalString,
+  THREECX_CLIENT_SECRET: optionalString,
+  THREECX_PBX: optionalString.pipe(z.string().regex(pbxName, 'must be a host name such as acme.3cx.eu').optional()),
+  THREECX_ANSWER_RINGING: bool.default(true),
+  THREECX_ROUTETO_REPLY: z.enum(['after-answer', 'immediately']).default('after-answer'),
+  THREECX_SIP_ROUTE_PREFIX: z.string().trim().regex(/^[0-9]{0,8}$/, 'must be digits (the outbound rule prefix), e.g. 999').default(''),
+  THREECX_TOKEN_REFRESH_SECONDS: int(60, 86_400).default(1800),
+  THREECX_WS_PING_SECONDS: num(1, 300).default(5),
+  THREECX_RECONNECT_MAX_SECONDS: num(0.1, 300).default(10),
+  THREECX_REQUEST_TIMEOUT_MS: int(100, 120_000).default(5000),
+  THREECX_PLAYBACK_LEAD_MS: int(40, 500).default(200),
+  GATEWAY_HTTP_BIND: z
+    .string()
+    .trim()
+    .regex(/^$|^[\w.:[\]-]+:\d{1,5}$/, 'must be host:port, or empty to turn the gateway health and metrics endpoint off')
+    .default('0.0.0.0:9465'),
 
   CLONE_MAX_WAIT_SECONDS: num(1, 600).default(35),
   AUTO_TRANSITION_ENABLED: bool.default(true),
@@ -181,23 +209,41 @@ export interface Config {
     apiKey: string | undefined;
   };
   /** `npm start` only: where embedded parts keep their state and listen. */
-  embedded: { dataDir: string; temporalPort: number; postgresPort: number };
+  embedded: { dataDir: string; temporalPort: number; postgresPort: number; threecxPort: number };
   elevenlabs: {
     /** Unset: the local sandbox stands in for ElevenLabs (never in production). */
     apiKey: string | undefined;
     apiBase: string;
     agentId: string | undefined;
-    phoneNumberId: string | undefined;
-    telephony: Env['ELEVENLABS_TELEPHONY'];
+    /** Post-call webhooks (HMAC). */
     webhookSecret: string | undefined;
+    /** Conversation-initiation webhook (SIP mode): ElevenLabs sends it as `Authorization: Bearer <secret>`. */
+    initWebhookSecret: string | undefined;
     requestTimeoutMs: number;
-    /** What the agent calls dial; `{caller}` etc. are filled in per call. */
-    dialTarget: string;
+    /** SIP mode: the agent's SIP-trunk numbers, one per concurrent hand-off. */
+    sipNumbers: string[];
   };
-  greeting: { voiceId: string; message: string; musicEnabled: boolean; musicUrl: string | undefined };
+  greeting: {
+    voiceId: string;
+    message: string;
+    /** false: the hold loops a ringback-like tone instead of music. */
+    musicEnabled: boolean;
+    /** WAV or MP3; unset: the music that ships with the project. */
+    holdMusicFile: string | undefined;
+  };
+  handoff: {
+    mode: Env['HANDOFF_MODE'];
+    agentConnectTimeoutSeconds: number;
+    sipRouteTimeoutSeconds: number;
+    sipHandoffExpirySeconds: number;
+    fallbackDestination: string | undefined;
+  };
   call: {
     defaultVoiceId: string;
     transferMessage: string;
+    failureMessage: string;
+    cancelMessage: string;
+    requireCloneConsent: boolean;
     cloneMaxWaitSeconds: number;
     autoTransitionEnabled: boolean;
     maxCallDurationSeconds: number;
@@ -220,7 +266,28 @@ export interface Config {
       secretAccessKey: string | undefined;
     };
   };
-  threecx: { webhookSecret: string | undefined; trustedIps: string[]; trustedProxies: string[] };
+  threecx: {
+    webhookSecret: string | undefined;
+    trustedIps: string[];
+    trustedProxies: string[];
+    /** Our name for the PBX: namespaces its call ids (THREECX_PBX, else the host of THREECX_URL). */
+    pbx: string;
+    /** Call Control API; unset: no gateway (npm start runs the 3CX simulator instead). */
+    url: string | undefined;
+    /** The API client's Client ID, which is also the route point's DN. */
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    answerRinging: boolean;
+    /** When 3CX answers a `routeto` (UNCONFIRMED): once the destination answered (INFERRED), or at once. */
+    routeReplies: Env['THREECX_ROUTETO_REPLY'];
+    sipRoutePrefix: string;
+    tokenRefreshSeconds: number;
+    wsPingSeconds: number;
+    reconnectMaxSeconds: number;
+    requestTimeoutMs: number;
+    playbackLeadMs: number;
+  };
+  gateway: { httpBind: string | undefined };
   adminApiToken: string | undefined;
 }
 
@@ -233,9 +300,13 @@ export class ConfigError extends Error {
 
 function crossFieldProblems(e: Env): string[] {
   const problems: string[] = [];
-  if (e.ELEVENLABS_API_KEY) {
-    if (!e.ELEVENLABS_AGENT_ID) problems.push('ELEVENLABS_AGENT_ID: required when ELEVENLABS_API_KEY is set');
-    if (!e.ELEVENLABS_PHONE_NUMBER_ID) problems.push('ELEVENLABS_PHONE_NUMBER_ID: required when ELEVENLABS_API_KEY is set');
+  if (e.ELEVENLABS_API_KEY && !e.ELEVENLABS_AGENT_ID) problems.push('ELEVENLABS_AGENT_ID: required when ELEVENLABS_API_KEY is set');
+  if (e.HANDOFF_MODE === 'sip' && e.ELEVENLABS_API_KEY && e.ELEVENLABS_SIP_NUMBERS.length === 0) {
+    problems.push('ELEVENLABS_SIP_NUMBERS: required when HANDOFF_MODE=sip (the agent\'s SIP-trunk numbers)');
+  }
+  const threecx = [e.THREECX_URL, e.THREECX_CLIENT_ID, e.THREECX_CLIENT_SECRET];
+  if (threecx.some(Boolean) && !threecx.every(Boolean)) {
+    problems.push('THREECX_URL / THREECX_CLIENT_ID / THREECX_CLIENT_SECRET: set all three (the Call Control API client) or none');
   }
   if (e.VOICE_SAMPLE_STORAGE === 's3' && !e.S3_BUCKET_NAME) problems.push('S3_BUCKET_NAME: required when VOICE_SAMPLE_STORAGE=s3');
   if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
@@ -252,6 +323,7 @@ function crossFieldProblems(e: Env): string[] {
       ['ADMIN_API_TOKEN', 'admin routes need a token in production'],
       ['DATABASE_URL', 'production never uses the embedded database'],
       ['TEMPORAL_ADDRESS', 'production never starts an embedded Temporal server'],
+      ...(e.HANDOFF_MODE === 'sip' ? ([['ELEVENLABS_INIT_WEBHOOK_SECRET', 'the conversation-init webhook must be authenticated in production']] as [keyof Env, string][]) : []),
     ];
     for (const [key, why] of required) if (!e[key]) problems.push(`${key}: required (${why})`);
     if (e.ADMIN_API_TOKEN && e.ADMIN_API_TOKEN.length < 24) problems.push('ADMIN_API_TOKEN: must be at least 24 characters in production');
@@ -297,21 +369,30 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       },
       apiKey: e.TEMPORAL_API_KEY,
     },
-    embedded: { dataDir: e.DATA_DIR, temporalPort: e.EMBEDDED_TEMPORAL_PORT, postgresPort: e.EMBEDDED_POSTGRES_PORT },
+    embedded: { dataDir: e.DATA_DIR, temporalPort: e.EMBEDDED_TEMPORAL_PORT, postgresPort: e.EMBEDDED_POSTGRES_PORT, threecxPort: e.EMBEDDED_THREECX_PORT },
     elevenlabs: {
       apiKey: e.ELEVENLABS_API_KEY,
       apiBase: e.ELEVENLABS_API_BASE,
       agentId: e.ELEVENLABS_AGENT_ID,
-      phoneNumberId: e.ELEVENLABS_PHONE_NUMBER_ID,
-      telephony: e.ELEVENLABS_TELEPHONY,
       webhookSecret: e.ELEVENLABS_WEBHOOK_SECRET,
+      initWebhookSecret: e.ELEVENLABS_INIT_WEBHOOK_SECRET,
       requestTimeoutMs: e.ELEVENLABS_REQUEST_TIMEOUT_MS,
-      dialTarget: e.ELEVENLABS_DIAL_TARGET,
+      sipNumbers: e.ELEVENLABS_SIP_NUMBERS,
     },
-    greeting: { voiceId: e.GREETING_VOICE_ID, message: e.GREETING_MESSAGE, musicEnabled: e.GREETING_MUSIC_ENABLED, musicUrl: e.GREETING_MUSIC_URL },
+    greeting: { voiceId: e.GREETING_VOICE_ID, message: e.GREETING_MESSAGE, musicEnabled: e.GREETING_MUSIC_ENABLED, holdMusicFile: e.HOLD_MUSIC_FILE },
+    handoff: {
+      mode: e.HANDOFF_MODE,
+      agentConnectTimeoutSeconds: e.AGENT_CONNECT_TIMEOUT_SECONDS,
+      sipRouteTimeoutSeconds: e.SIP_ROUTE_TIMEOUT_SECONDS,
+      sipHandoffExpirySeconds: e.SIP_HANDOFF_EXPIRY_SECONDS,
+      fallbackDestination: e.FALLBACK_DESTINATION,
+    },
     call: {
       defaultVoiceId: e.DEFAULT_VOICE_ID ?? e.GREETING_VOICE_ID,
       transferMessage: e.TRANSFER_MESSAGE,
+      failureMessage: e.FAILURE_MESSAGE,
+      cancelMessage: e.CANCEL_MESSAGE,
+      requireCloneConsent: e.REQUIRE_CLONE_CONSENT ?? e.ENVIRONMENT === 'production',
       cloneMaxWaitSeconds: e.CLONE_MAX_WAIT_SECONDS,
       autoTransitionEnabled: e.AUTO_TRANSITION_ENABLED,
       maxCallDurationSeconds: e.MAX_CALL_DURATION_SECONDS,
@@ -343,7 +424,24 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
       },
     },
-    threecx: { webhookSecret: e.THREECX_WEBHOOK_SECRET, trustedIps: e.THREECX_TRUSTED_IPS, trustedProxies: e.TRUSTED_PROXIES },
+    threecx: {
+      webhookSecret: e.THREECX_WEBHOOK_SECRET,
+      trustedIps: e.THREECX_TRUSTED_IPS,
+      trustedProxies: e.TRUSTED_PROXIES,
+      pbx: e.THREECX_PBX ?? (e.THREECX_URL ? new URL(e.THREECX_URL).hostname.toLowerCase() : DEFAULT_PBX),
+      url: e.THREECX_URL?.replace(/\/+$/, ''),
+      clientId: e.THREECX_CLIENT_ID,
+      clientSecret: e.THREECX_CLIENT_SECRET,
+      answerRinging: e.THREECX_ANSWER_RINGING,
+      routeReplies: e.THREECX_ROUTETO_REPLY,
+      sipRoutePrefix: e.THREECX_SIP_ROUTE_PREFIX,
+      tokenRefreshSeconds: e.THREECX_TOKEN_REFRESH_SECONDS,
+      wsPingSeconds: e.THREECX_WS_PING_SECONDS,
+      reconnectMaxSeconds: e.THREECX_RECONNECT_MAX_SECONDS,
+      requestTimeoutMs: e.THREECX_REQUEST_TIMEOUT_MS,
+      playbackLeadMs: e.THREECX_PLAYBACK_LEAD_MS,
+    },
+    gateway: { httpBind: e.GATEWAY_HTTP_BIND || undefined },
     adminApiToken: e.ADMIN_API_TOKEN,
   };
 }
@@ -353,7 +451,10 @@ function shownValue(key: string, source: Record<string, string | undefined>): st
   const value = source[key];
   if (value === undefined) return 'nothing';
   if ((SECRET_SETTINGS as readonly string[]).includes(key)) return `a value of ${value.length} characters, not shown`;
-  return JSON.stringify(value);
+  // `user:password@` in an endpoint (S3_ENDPOINT_URL, THREECX_URL, …), with or without a scheme. A
+  // malformed one is exactly what gets shown, and its password may hold a raw `@`, `/` or space: all
+  // up to the last `@` goes.
+  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1[redacted]@'));
 }
 
 /** Names of settings whose values must never be logged. */
@@ -361,6 +462,8 @@ export const SECRET_SETTINGS = [
   'ELEVENLABS_API_KEY',
   'ELEVENLABS_WEBHOOK_SECRET',
   'THREECX_WEBHOOK_SECRET',
+  'THREECX_CLIENT_SECRET',
+  'ELEVENLABS_INIT_WEBHOOK_SECRET',
   'ADMIN_API_TOKEN',
   'AWS_SECRET_ACCESS_KEY',
   'DATABASE_URL',

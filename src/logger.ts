@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
@@ -38,6 +39,28 @@ export function maskPhoneNumber(value: string | null | undefined): string {
   if (!value) return '';
   if (value.length <= 6) return '*'.repeat(value.length);
   return `${value.slice(0, 6)}${'*'.repeat(Math.max(1, value.length - 9))}${value.slice(-3)}`;
+}
+
+// A number inside free text (a workflow id, an error message, a file name): 7–15 digits, with or
+// without its plus, not part of a longer word such as a hex id.
+const PHONE_IN_TEXT = /(?<!\w)\+?\d{7,15}(?!\w)/g;
+
+/** `clone-+4930123456 failed` → `clone-+49301**456 failed`. */
+export function maskPhoneNumbersInText(text: string): string {
+  return text.replace(PHONE_IN_TEXT, (number) => maskPhoneNumber(number));
+}
+
+/**
+ * For text we did not write (the Temporal SDK's messages, ids and errors): URL credentials
+ * redacted and anything that looks like a phone number masked, in every string at any depth up to
+ * MAX_DEPTH. Errors become plain objects (type, message, stack and their own fields) first.
+ */
+export function sanitizeForeignText(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskPhoneNumbersInText(redactUrlCredentials(value));
+  // isNativeError, not instanceof: errors thrown in another realm (vm contexts, Jest) count too.
+  if (types.isNativeError(value)) return sanitizeForeignText(pino.stdSerializers.err(value), depth);
+  // Any prototype: the SDK's objects may come from another realm, where the plain-object check fails.
+  return mapObject(value, depth, (v) => sanitizeForeignText(v, depth + 1), true);
 }
 
 function looksLikePhoneNumber(text: string): boolean {

@@ -7,7 +7,7 @@ import { installTemporalRuntime } from './temporal/runtime';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, { process: 'worker' });
-  installTemporalRuntime({ logLevel: 'INFO', metricsBind: config.temporal.workerMetricsBind });
+  installTemporalRuntime({ logLevel: 'INFO', metricsBind: config.temporal.workerMetricsBind, log });
   const resolved = requireExternal(config, 'The worker');
   const prisma = await prepareDatabase(resolved.databaseUrl, log, config.database.poolSize);
   try {

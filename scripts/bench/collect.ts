@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { CallOutcome } from '../../src/contracts/call';
-import type { SandboxRequestRecord } from '../../src/integrations/elevenlabs/sandbox';
+import type { SandboxRequestRecord } from '../../simulators/elevenlabs';
 import { sleep, type SentCall } from './load';
 
 /** Outbound-call requests the sandbox saw for one of our calls, by step, in arrival order. */

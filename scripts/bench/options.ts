@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LatencyRange } from '../../src/integrations/elevenlabs/sandbox';
+import type { LatencyRange } from '../../simulators/elevenlabs';
 
 export interface BenchOptions {
   /** 'steady': `rate` calls/s for `durationSeconds`; 'burst': `calls` webhooks sent at once. */

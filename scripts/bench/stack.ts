@@ -14,7 +14,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { createPrismaClient, type PrismaClient } from '../../src/db/prisma';
 import { ElevenLabsClient } from '../../src/integrations/elevenlabs/client';
-import { startElevenLabsSandbox, type ElevenLabsSandbox } from '../../src/integrations/elevenlabs/sandbox';
+import { startElevenLabsSandbox, type ElevenLabsSandbox } from '../../simulators/elevenlabs';
 import { createLogger, type Logger } from '../../src/logger';
 import { INSTALL_HINT, resolveTemporalBinary } from '../../src/temporal/binaries';
 import { devServerArgs } from '../../src/temporal/dev-server';

@@ -1,4 +1,8 @@
+import { log } from '@temporalio/activity';
 import type { PrismaClient } from '../db/prisma';
+import { deleteVoices, handOutCachedVoice, saveClone, type HandOutInput, type SaveCloneOutcome } from '../db/voice-cache';
+import type { ElevenLabsClient } from '../integrations/elevenlabs/client';
+import type { ClonedVoice } from './clone';
 import { recordCloneDuration } from './outcome-metrics';
 
 export interface CachedVoice {
@@ -7,62 +11,44 @@ export interface CachedVoice {
   reuseCount: number;
 }
 
-export interface SaveClonedVoiceInput {
-  callerId: string;
-  voiceId: string;
-  ttlSeconds: number;
-  apiResponseTimeMs: number;
-  sampleSizeBytes: number;
-}
+/** What cloneVoice returned, and how long to cache it. */
+export type SaveClonedVoiceInput = ClonedVoice & { callerId: string; ttlSeconds: number };
 
 export interface CloneAttemptFailedInput {
   callerId: string;
   errorMessage: string;
 }
 
-export function cacheActivities({ prisma }: { prisma: PrismaClient }) {
+/** A discarded clone's voice is deleted at once if ElevenLabs answers within this; else the cleanup job deletes it. */
+const DISCARDED_VOICE_DELETE_TIMEOUT_MS = 3000;
+
+export function cacheActivities({ prisma, elevenlabs }: { prisma: PrismaClient; elevenlabs: ElevenLabsClient }) {
   return {
-    /** The caller's live cached clone, if any. `countReuse` records that a call is using it. */
-    async findCachedVoice({ callerId, countReuse }: { callerId: string; countReuse: boolean }): Promise<CachedVoice | null> {
-      const row = await prisma.voiceCloneCache.findFirst({
-        where: { callerId, deletedAt: null, ttlExpiresAt: { gt: new Date() } },
-        orderBy: { createdAt: 'desc' },
-      });
-      if (!row) return null;
-      const used = countReuse
-        ? await prisma.voiceCloneCache.update({ where: { id: row.id }, data: { reuseCount: { increment: 1 }, lastUsedAt: new Date() } })
-        : row;
-      return { voiceId: used.clonedVoiceId, expiresAt: used.ttlExpiresAt.toISOString(), reuseCount: used.reuseCount };
+    /**
+     * The caller's live cached clone, if any, handed to the call `callId` (null: to the caller's
+     * clone job). `countReuse` counts the call as a reuse, once per call however often this is
+     * retried. See handOutCachedVoice.
+     */
+    async findCachedVoice(input: HandOutInput): Promise<CachedVoice | null> {
+      const clone = await handOutCachedVoice(prisma, input);
+      return clone && { voiceId: clone.voiceId, expiresAt: clone.expiresAt.toISOString(), reuseCount: clone.reuseCount };
     },
 
     /**
-     * Caches a fresh clone for TTL and logs the successful attempt, in one transaction. Older rows
-     * of the caller are soft-deleted (the cleanup job deletes their voices at ElevenLabs). A retry
-     * after a lost acknowledgement finds the row and writes nothing twice.
+     * Caches a fresh clone and logs it — or, when consent or the sample it was made from was
+     * withdrawn or replaced while it was made, discards it (`cached: false`): not cached, and its
+     * voice deleted at ElevenLabs (here if ElevenLabs answers at once, else by the cleanup job).
      */
-    async saveClonedVoice(input: SaveClonedVoiceInput): Promise<{ expiresAt: string }> {
-      recordCloneDuration(input.apiResponseTimeMs);
-      return prisma.$transaction(async (tx) => {
-        const existing = await tx.voiceCloneCache.findFirst({ where: { clonedVoiceId: input.voiceId, deletedAt: null } });
-        if (existing) return { expiresAt: existing.ttlExpiresAt.toISOString() };
-        const now = new Date();
-        const expiresAt = new Date(now.getTime() + input.ttlSeconds * 1000);
-        await tx.voiceCloneCache.updateMany({ where: { callerId: input.callerId, deletedAt: null }, data: { deletedAt: now } });
-        await tx.voiceCloneCache.create({
-          data: { callerId: input.callerId, clonedVoiceId: input.voiceId, cloneCreatedAt: now, ttlExpiresAt: expiresAt, reuseCount: 1, lastUsedAt: now },
-        });
-        await tx.voiceCloneLog.create({
-          data: {
-            callerId: input.callerId,
-            clonedVoiceId: input.voiceId,
-            cloneCreatedAt: now,
-            apiResponseTimeMs: input.apiResponseTimeMs,
-            sampleFileSizeBytes: input.sampleSizeBytes,
-            status: 'success',
-          },
-        });
-        return { expiresAt: expiresAt.toISOString() };
-      });
+    async saveClonedVoice(input: SaveClonedVoiceInput): Promise<SaveCloneOutcome> {
+      const outcome = await saveClone(prisma, input);
+      if (outcome.cached) {
+        recordCloneDuration(input.apiResponseTimeMs);
+        return outcome;
+      }
+      log.info('Discarded a fresh clone', { reason: outcome.reason, voiceId: input.voiceId });
+      const { failed } = await deleteVoices(prisma, elevenlabs, [input.voiceId], { timeoutMs: DISCARDED_VOICE_DELETE_TIMEOUT_MS });
+      if (failed.length > 0) log.warn('Could not delete a discarded clone now; the cleanup job will', { voiceId: input.voiceId });
+      return outcome;
     },
 
     async recordCloneAttemptFailed(input: CloneAttemptFailedInput): Promise<void> {

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/prisma';
+import { storableJson, storableText } from '../db/storable';
 import type { Prisma } from '../generated/prisma/client';
 import { recordCallOutcome } from './outcome-metrics';
 import type { CallInput, CallLogStatus } from '../contracts/call';
@@ -17,20 +18,23 @@ export function callLogActivities({ prisma }: { prisma: PrismaClient }) {
   return {
     /** Inserts the call's row; a retry or a replayed workflow finds it already there. */
     async recordCallStarted(input: CallInput): Promise<void> {
-      const metadata = {
+      // 3CX's caller id and name are text from outside: stored as PostgreSQL can keep them.
+      const metadata = storableJson({
         pbx: input.pbx,
         caller_raw: input.caller.raw,
         caller_kind: input.caller.kind,
+        caller_name: input.callerName,
         called_number: input.calledNumber,
-        direction: input.direction,
+        source: input.source,
+        participant_id: input.participantId,
         received_at: input.receivedAt,
-      };
+      });
       await prisma.callLog.upsert({
         where: { callId: input.callId },
         create: {
           callId: input.callId,
           threecxCallId: input.threecxCallId,
-          callerId: input.caller.e164 ?? input.caller.raw,
+          callerId: storableText(input.caller.e164 ?? input.caller.raw),
           callStartedAt: new Date(input.occurredAt),
           status: 'initiated',
           metadata,
@@ -39,7 +43,10 @@ export function callLogActivities({ prisma }: { prisma: PrismaClient }) {
       });
     },
 
-    /** Writes the call's final state; metadata keys are merged into what is there. */
+    /**
+     * Writes the call's final state; metadata keys are merged into what is there. The transcript and
+     * metadata strings come from ElevenLabs: NULs in them would fail this write on every retry.
+     */
     async finalizeCallLog(input: FinalizeCallLogInput): Promise<void> {
       await prisma.$transaction(async (tx) => {
         const row = await tx.callLog.findUniqueOrThrow({ where: { callId: input.callId }, select: { metadata: true } });
@@ -50,9 +57,9 @@ export function callLogActivities({ prisma }: { prisma: PrismaClient }) {
             status: input.status,
             callEndedAt: new Date(input.endedAt),
             durationSeconds: input.durationSeconds,
-            transcript: input.transcript,
+            transcript: input.transcript === null ? null : storableText(input.transcript),
             clonedVoiceId: input.clonedVoiceId,
-            metadata: { ...previous, ...input.metadata } as Prisma.InputJsonObject,
+            metadata: storableJson({ ...previous, ...input.metadata }) as Prisma.InputJsonObject,
           },
         });
       });

@@ -1,6 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { subscribeToCloneSignal, unsubscribeFromCloneSignal } from '../contracts/messages';
-import { voiceCloneWorkflowId, type VoiceCloneInput } from '../contracts/voice-clone';
+import type { VoiceCloneInput, VoiceCloneSubscription } from '../contracts/voice-clone';
+import { maskPhoneNumber } from '../logger';
+import { voiceCloneWorkflowId } from '../temporal/caller-key';
 import type { voiceCloneWorkflow } from '../workflows/voice-clone';
 
 export interface CloneJobDeps {
@@ -12,18 +14,18 @@ export function cloneJobActivities({ temporal, taskQueue }: CloneJobDeps) {
   return {
     /**
      * Joins the caller's clone job, starting it if none runs: signal-with-start on the id
-     * `clone-<callerE164>` makes concurrent calls from one caller share a single job (one
+     * `clone-<hash of the number>` makes concurrent calls from one caller share a single job (one
      * ElevenLabs clone request); the job signals its result to every subscribed call.
      */
-    async subscribeToVoiceClone({ input, callWorkflowId }: { input: VoiceCloneInput; callWorkflowId: string }): Promise<{ cloneWorkflowId: string }> {
+    async subscribeToVoiceClone({ input, ...subscription }: VoiceCloneSubscription & { input: VoiceCloneInput }): Promise<{ cloneWorkflowId: string }> {
       const workflowId = voiceCloneWorkflowId(input.callerId);
-      await temporal.workflow.signalWithStart<typeof voiceCloneWorkflow, [{ callWorkflowId: string }]>('voiceCloneWorkflow', {
+      await temporal.workflow.signalWithStart<typeof voiceCloneWorkflow, [VoiceCloneSubscription]>('voiceCloneWorkflow', {
         workflowId,
         taskQueue,
         args: [input],
         signal: subscribeToCloneSignal,
-        signalArgs: [{ callWorkflowId }],
-        staticSummary: `Voice clone for ${input.callerId.slice(0, 4)}…${input.callerId.slice(-2)}`,
+        signalArgs: [subscription],
+        staticSummary: `Voice clone for ${maskPhoneNumber(input.callerId)}`,
       });
       return { cloneWorkflowId: workflowId };
     },

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db/prisma';
+import type { VoiceRemover } from '../db/voice-cache';
 import type { VoiceSampleStore } from '../integrations/storage';
 import type { Logger } from '../logger';
 import { httpMetricsMiddleware } from '../metrics/http';
@@ -16,8 +17,10 @@ import { callsRouter } from './routes/calls';
 import { docsRouter } from './routes/docs';
 import { callerCallsRouter } from './routes/caller-calls';
 import { callersRouter } from './routes/callers';
+import { consentRouter } from './routes/consent';
 import { statisticsRouter } from './routes/statistics';
 import { cloneStatusRouter } from './routes/clone-status';
+import { elevenLabsInitWebhookRouter } from './routes/elevenlabs-init-webhook';
 import { elevenLabsWebhookRouter } from './routes/elevenlabs-webhook';
 import { healthRouter, type ElevenLabsHealthCheck } from './routes/health';
 import { metricsRouter } from './routes/metrics';
@@ -28,8 +31,8 @@ export interface AppDeps {
   temporal: Client;
   prisma: PrismaClient;
   log: Logger;
-  /** Checked by GET /health (reported as `skipped` when absent). */
-  elevenlabs?: ElevenLabsHealthCheck;
+  /** Checked by GET /health; consent withdrawal deletes the caller's voices there. */
+  elevenlabs: ElevenLabsHealthCheck & VoiceRemover;
   /** This app's metrics; a fresh registry when absent, so several apps in one process never collide. */
   metrics?: Metrics;
   storage: VoiceSampleStore;
@@ -49,9 +52,11 @@ export function createApp(deps: AppDeps): Express {
   // Webhooks read their raw body themselves (signatures are over the exact bytes received).
   app.use(threeCxWebhookRouter(deps));
   app.use(elevenLabsWebhookRouter(deps));
+  app.use(elevenLabsInitWebhookRouter(deps));
   app.use(['/calls', '/callers', '/api'], cors(deps.config.http.corsOrigins), requireAdminToken(deps.config.adminApiToken));
   app.use(callsRouter(deps));
   app.use(callersRouter(deps));
+  app.use(consentRouter(deps));
   app.use(callerCallsRouter(deps));
   app.use(statisticsRouter(deps));
   app.use(cloneStatusRouter(deps));

@@ -1,8 +1,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { renderTranscript } from '../activities/agent-call';
-import type { CallCompletedEvent } from '../contracts/call';
+import { renderTranscript } from '../calls/completion';
+import { callWorkflowId, type CallCompletedEvent } from '../contracts/call';
 import { callCompletedSignal } from '../contracts/messages';
 import type { PrismaClient } from '../db/prisma';
+import { storableJson, storableText } from '../db/storable';
 import { Prisma } from '../generated/prisma/client';
 import { postCallUserId, type PostCallWebhookEvent } from '../integrations/elevenlabs/postcall-payload';
 import { HttpError } from './errors';
@@ -50,7 +51,7 @@ export function toCallCompleted(event: PostCallRoutable): CallCompletedEvent {
       status: 'failed',
       durationSeconds: null,
       transcript: null,
-      failureReason: event.data.failure_reason,
+      failureReason: storableText(event.data.failure_reason),
     };
   }
   const { data } = event;
@@ -60,8 +61,25 @@ export function toCallCompleted(event: PostCallRoutable): CallCompletedEvent {
     status: data.status,
     durationSeconds: data.metadata.call_duration_secs ?? null,
     transcript: capTranscript(renderTranscript((data.transcript ?? []).map((t) => ({ role: t.role, message: t.message ?? null })))),
-    failureReason: data.status === 'failed' ? (data.metadata.termination_reason ?? 'failed') : null,
+    failureReason: data.status === 'failed' ? storableText(data.metadata.termination_reason ?? 'failed') : null,
   };
+}
+
+/** The call workflow's type (the function's name in src/workflows). */
+const CALL_WORKFLOW_TYPE = 'callWorkflow';
+
+/**
+ * `user_id` is whatever the conversation was started with, and a workflow id is all a signal
+ * needs: only an id of callWorkflowId's form (`call-<pbx>-<id>`, each part percent-encoded) is taken.
+ */
+function asCallId(userId: string | null): string | null {
+  const parts = userId?.split('-');
+  if (!userId || parts?.length !== 3 || parts[0] !== 'call') return null;
+  try {
+    return callWorkflowId(decodeURIComponent(parts[1]!), decodeURIComponent(parts[2]!)) === userId ? userId : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -73,14 +91,14 @@ export function toCallCompleted(event: PostCallRoutable): CallCompletedEvent {
 export async function deliverPostCallEvent(prisma: PrismaClient, temporal: Client, event: PostCallRoutable): Promise<DeliveryOutcome> {
   const conversationId = event.data.conversation_id;
   const known = await prisma.callConversation.findUnique({ where: { conversationId } });
-  const callId = known?.callId ?? postCallUserId(event);
+  const callId = known?.callId ?? asCallId(postCallUserId(event));
 
   let row = await prisma.postCallEvent.findUnique({ where: { eventType_conversationId: { eventType: event.kind, conversationId } } });
   if (row?.deliveredAt) return { status: 'duplicate', callId: row.callId };
   if (!row) {
     try {
       row = await prisma.postCallEvent.create({
-        data: { eventType: event.kind, conversationId, callId, payload: event.data as Prisma.InputJsonObject },
+        data: { eventType: event.kind, conversationId, callId, payload: storableJson(event.data) as Prisma.InputJsonObject },
       });
     } catch (err) {
       // A concurrent re-delivery stored it first.
@@ -89,8 +107,11 @@ export async function deliverPostCallEvent(prisma: PrismaClient, temporal: Clien
     }
   }
   if (!callId) return { status: 'stored', callId: null, reason: 'unknown_call' };
+  const handle = temporal.workflow.getHandle(callId);
   try {
-    await temporal.workflow.getHandle(callId).signal(callCompletedSignal, toCallCompleted(event));
+    // Another workflow under a call's id is not ours to signal.
+    if ((await handle.describe()).type !== CALL_WORKFLOW_TYPE) return { status: 'stored', callId: null, reason: 'unknown_call' };
+    await handle.signal(callCompletedSignal, toCallCompleted(event));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return { status: 'stored', callId, reason: 'call_not_running' };
     throw err;

@@ -5,6 +5,8 @@ export interface CacheCleanupInput {
   voiceSlotReserve: number;
   /** Call logs, post-call payloads and conversation links older than this are deleted. */
   callLogRetentionDays: number;
+  /** Voices of calls started within this may still be speaking: never deleted (MAX_CALL_DURATION_SECONDS). */
+  maxCallDurationSeconds: number;
 }
 
 export interface CacheCleanupResult {

@@ -16,8 +16,9 @@ const { purgeOldCallData } = proxyActivities<Activities>({ ...databaseWrite, sta
 /** Runs on the `voice-clone-cache-cleanup` Schedule (CACHE_CLEANUP_INTERVAL_SECONDS, hourly by default). */
 export async function cacheCleanupWorkflow(input: CacheCleanupInput): Promise<CacheCleanupResult> {
   const { expired } = await expireCachedVoices();
-  const { evicted, freeVoiceSlots } = await evictForVoiceSlots({ reserve: input.voiceSlotReserve });
-  const { deleted, failed } = await deleteInvalidatedVoices();
+  const { maxCallDurationSeconds } = input;
+  const { evicted, freeVoiceSlots } = await evictForVoiceSlots({ reserve: input.voiceSlotReserve, maxCallDurationSeconds });
+  const { deleted, failed } = await deleteInvalidatedVoices({ maxCallDurationSeconds });
   const purged = await purgeOldCallData({ retentionDays: input.callLogRetentionDays });
   return { expired, evicted, voicesDeleted: deleted, voiceDeletionsFailed: failed, freeVoiceSlots, purged };
 }

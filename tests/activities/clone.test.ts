@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { cloneActivities, cloneKey, type ClonedVoice } from '../../src/activities/clone';
+import { cloneActivities, cloneKey, sampleKey, type ClonedVoice } from '../../src/activities/clone';
 import { startActivityFixture, type ActivityFixture } from '../support/activity-deps';
 import { makeWav } from '../../scripts/sine-wav';
 
@@ -15,6 +15,7 @@ afterAll(async () => {
 
 const limits = { maxSizeBytes: 10 * 1024 * 1024, minDurationSeconds: 3 };
 const activities = () => cloneActivities({ prisma: fx.db.prisma, elevenlabs: fx.elevenlabs, storage: fx.storage, sampleLimits: limits });
+const input = (callerId: string, requireConsent = false) => ({ callerId, timeoutSeconds: 30, requireConsent, maxCallDurationSeconds: 3600 });
 
 async function register(callerId: string, seconds: number): Promise<void> {
   const file = `${callerId.slice(1)}.wav`;
@@ -26,7 +27,7 @@ test('cancelling the clone activity aborts the HTTP request at once', async () =
   await register('+4915100000001', 4);
   const env = new MockActivityEnvironment();
   const started = Date.now();
-  const running = env.run(activities().cloneVoice, { callerId: '+4915100000001', timeoutSeconds: 30 });
+  const running = env.run(activities().cloneVoice, input('+4915100000001'));
   const request = await fx.sandbox.waitForRequest((r) => r.endpoint === 'voices.add', 5000);
   env.cancel('CANCELLED');
   await expect(running).rejects.toThrow();
@@ -38,7 +39,7 @@ test('cancelling the clone activity aborts the HTTP request at once', async () =
 
 test('no registered sample → non-retryable NoVoiceSampleError, nothing sent', async () => {
   const before = fx.sandbox.requests.length;
-  await expect(new MockActivityEnvironment().run(activities().cloneVoice, { callerId: '+4915100000002', timeoutSeconds: 30 })).rejects.toMatchObject({
+  await expect(new MockActivityEnvironment().run(activities().cloneVoice, input('+4915100000002'))).rejects.toMatchObject({
     type: 'NoVoiceSampleError',
     nonRetryable: true,
   });
@@ -48,7 +49,7 @@ test('no registered sample → non-retryable NoVoiceSampleError, nothing sent', 
 test('a sample that is too short is rejected before ElevenLabs sees it', async () => {
   await register('+4915100000003', 1);
   const before = fx.sandbox.requests.length;
-  await expect(new MockActivityEnvironment().run(activities().cloneVoice, { callerId: '+4915100000003', timeoutSeconds: 30 })).rejects.toMatchObject({
+  await expect(new MockActivityEnvironment().run(activities().cloneVoice, input('+4915100000003'))).rejects.toMatchObject({
     type: 'VoiceSampleRejectedError',
     nonRetryable: true,
     message: expect.stringMatching(/too short/),
@@ -62,7 +63,7 @@ test('the clone activity heartbeats while it waits for ElevenLabs', async () => 
   const env = new MockActivityEnvironment();
   const beats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => beats.push(d));
-  const result: { voiceId: string } = await env.run(activities().cloneVoice, { callerId: '+4915100000004', timeoutSeconds: 30 });
+  const result: { voiceId: string } = await env.run(activities().cloneVoice, input('+4915100000004'));
   expect(result.voiceId).toEqual(expect.any(String));
   expect(beats.length).toBeGreaterThanOrEqual(3);
 });
@@ -81,12 +82,12 @@ describe('idempotent clone across attempts', () => {
   test('a retry finds the voice an earlier attempt made (listed, not cloned again)', async () => {
     await register('+4915100000005', 4);
     fx.sandbox.configure({ cloneLatencyMs: 50 });
-    const first: ClonedVoice = await new MockActivityEnvironment({ ...info, attempt: 1 }).run(activities().cloneVoice, { callerId: '+4915100000005', timeoutSeconds: 30 });
+    const first: ClonedVoice = await new MockActivityEnvironment({ ...info, attempt: 1 }).run(activities().cloneVoice, input('+4915100000005'));
     const created = fx.sandbox.voices.get(first.voiceId);
-    expect(created?.labels).toEqual({ source: 'voiceclone-precall', clone_key: cloneKey(info) });
+    expect(created?.labels).toEqual({ source: 'voiceclone-precall', clone_key: cloneKey(info), sample_key: sampleKey(first.sampleRegistration) });
 
     const before = fx.sandbox.requests.length;
-    const retry: ClonedVoice = await new MockActivityEnvironment({ ...info, attempt: 2 }).run(activities().cloneVoice, { callerId: '+4915100000005', timeoutSeconds: 30 });
+    const retry: ClonedVoice = await new MockActivityEnvironment({ ...info, attempt: 2 }).run(activities().cloneVoice, input('+4915100000005'));
     const sent = fx.sandbox.requests.slice(before);
     expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/voices']);
     expect(retry).toMatchObject({ voiceId: first.voiceId, sampleSizeBytes: first.sampleSizeBytes });
@@ -98,7 +99,7 @@ describe('idempotent clone across attempts', () => {
     fx.sandbox.configure({ cloneLatencyMs: 50 });
     const other = { ...info, activityId: '99', attempt: 2 };
     const before = fx.sandbox.requests.length;
-    const result: ClonedVoice = await new MockActivityEnvironment(other).run(activities().cloneVoice, { callerId: '+4915100000006', timeoutSeconds: 30 });
+    const result: ClonedVoice = await new MockActivityEnvironment(other).run(activities().cloneVoice, input('+4915100000006'));
     const sent = fx.sandbox.requests.slice(before).map((r) => `${r.method} ${r.path}`);
     expect(sent[0]).toBe('GET /v1/voices');
     expect(sent).toContain('POST /v1/voices/add');
@@ -110,10 +111,7 @@ describe('idempotent clone across attempts', () => {
     fx.sandbox.configure({ cloneLatencyMs: 50 });
     fx.sandbox.setFailure('voices.list', { kind: '500', times: 1 });
     const before = fx.sandbox.requests.length;
-    const result: ClonedVoice = await new MockActivityEnvironment({ ...info, activityId: '100', attempt: 3 }).run(activities().cloneVoice, {
-      callerId: '+4915100000007',
-      timeoutSeconds: 30,
-    });
+    const result: ClonedVoice = await new MockActivityEnvironment({ ...info, activityId: '100', attempt: 3 }).run(activities().cloneVoice, input('+4915100000007'));
     const sent = fx.sandbox.requests.slice(before);
     expect(sent.find((r) => r.endpoint === 'voices.list')?.status).toBe(500);
     expect(sent.filter((r) => r.endpoint === 'voices.add' && r.status === 200)).toHaveLength(1);
@@ -125,8 +123,60 @@ describe('idempotent clone across attempts', () => {
     fx.sandbox.setFailure('voices.list', { kind: 'invalid_api_key', times: 1 });
     const before = fx.sandbox.requests.length;
     await expect(
-      new MockActivityEnvironment({ ...info, activityId: '101', attempt: 2 }).run(activities().cloneVoice, { callerId: '+4915100000008', timeoutSeconds: 30 }),
+      new MockActivityEnvironment({ ...info, activityId: '101', attempt: 2 }).run(activities().cloneVoice, input('+4915100000008')),
     ).rejects.toMatchObject({ type: 'ElevenLabsAuthError', nonRetryable: true });
     expect(fx.sandbox.requests.slice(before).filter((r) => r.endpoint === 'voices.add')).toHaveLength(0);
   });
+});
+
+describe('consent (REQUIRE_CLONE_CONSENT)', () => {
+  const consent = (callerId: string, withdrawnAt: Date | null = null) =>
+    fx.db.prisma.voiceCloneConsent.create({ data: { callerId, givenAt: new Date(), method: 'written', recordedBy: 'test', withdrawnAt } });
+
+  test('required and not on record → non-retryable NoCloneConsentError, nothing sent to ElevenLabs', async () => {
+    await register('+4915100000011', 4);
+    const before = fx.sandbox.requests.length;
+    await expect(new MockActivityEnvironment().run(activities().cloneVoice, input('+4915100000011', true))).rejects.toMatchObject({
+      type: 'NoCloneConsentError',
+      nonRetryable: true,
+    });
+    expect(fx.sandbox.requests.length).toBe(before);
+  });
+
+  test('withdrawn consent is refused even where consent is not required', async () => {
+    await register('+4915100000012', 4);
+    await consent('+4915100000012', new Date());
+    const before = fx.sandbox.requests.length;
+    await expect(new MockActivityEnvironment().run(activities().cloneVoice, input('+4915100000012', false))).rejects.toMatchObject({
+      type: 'NoCloneConsentError',
+      nonRetryable: true,
+    });
+    expect(fx.sandbox.requests.length).toBe(before);
+  });
+
+  test('with consent on record the voice is cloned', async () => {
+    await register('+4915100000013', 4);
+    await consent('+4915100000013');
+    fx.sandbox.configure({ cloneLatencyMs: 50 });
+    const result: ClonedVoice = await new MockActivityEnvironment().run(activities().cloneVoice, input('+4915100000013', true));
+    expect(fx.sandbox.voices.has(result.voiceId)).toBe(true);
+  });
+
+  test('a caller with neither sample nor consent is told there is no sample', async () => {
+    await expect(new MockActivityEnvironment().run(activities().cloneVoice, input('+4915100000014', true))).rejects.toMatchObject({ type: 'NoVoiceSampleError' });
+  });
+});
+
+test('a retry after the sample was replaced clones the new sample instead of taking the earlier attempt’s clone', async () => {
+  const info = { workflowExecution: { workflowId: 'clone-+4915100000015', runId: 'run-replaced' }, activityId: '7' };
+  await register('+4915100000015', 4);
+  fx.sandbox.configure({ cloneLatencyMs: 50 });
+  const first: ClonedVoice = await new MockActivityEnvironment({ ...info, attempt: 1 }).run(activities().cloneVoice, input('+4915100000015'));
+  writeFileSync(path.join(fx.samplesDir, 'replacement.wav'), makeWav(5));
+  await fx.db.prisma.callerVoiceMapping.update({ where: { callerId: '+4915100000015' }, data: { voiceSampleUrl: 'replacement.wav' } });
+
+  const retry: ClonedVoice = await new MockActivityEnvironment({ ...info, attempt: 2 }).run(activities().cloneVoice, input('+4915100000015'));
+  expect(retry.voiceId).not.toBe(first.voiceId);
+  expect(retry.sampleRegistration.url).toBe('replacement.wav');
+  expect(fx.sandbox.voices.get(retry.voiceId)?.samples[0]?.sizeBytes).toBe(makeWav(5).length);
 });

@@ -62,6 +62,9 @@ describe('authentication', () => {
     ['PUT', '/api/v1/callers/+4915112345678/voice'],
     ['GET', '/api/v1/callers/+4915112345678/voice'],
     ['DELETE', '/api/v1/callers/+4915112345678/voice'],
+    ['PUT', '/api/v1/callers/+4915112345678/consent'],
+    ['GET', '/api/v1/callers/+4915112345678/consent'],
+    ['DELETE', '/api/v1/callers/+4915112345678/consent'],
     ['GET', '/callers/+4915112345678/calls'],
     ['GET', '/api/v1/statistics'],
   ];
@@ -89,13 +92,14 @@ describe('PUT/GET/DELETE /api/v1/callers/:callerId/voice', () => {
       created_at: expect.any(String),
       updated_at: expect.any(String),
       voice_sample: { format: 'mp3', mime_type: 'audio/mpeg', size_bytes: bytes.length, duration_seconds: expect.closeTo(4, 0) },
+      consent: { status: 'none', required: false },
     });
     const file = fileURLToPath(put.json.voice_sample_url);
     expect(path.relative(stack.samplesDir, file)).toMatch(new RegExp(`^callers/${caller.slice(1)}/\\d+\\.mp3$`));
     expect(readFileSync(file).equals(bytes)).toBe(true);
 
     const national = `0${caller.slice(3)}`;
-    const { voice_sample: _measured, ...mapping } = put.json;
+    const { voice_sample: _measured, consent: _consent, ...mapping } = put.json;
     expect(await api('GET', voicePath(national))).toEqual({ status: 200, json: mapping });
   });
 
@@ -232,6 +236,166 @@ describe('PUT/GET/DELETE /api/v1/callers/:callerId/voice', () => {
     expect(again.json).toMatchObject({ voice_name: `Caller ${caller.slice(-4)}`, account_id: null, voice_sample: { format: 'm4a' } });
     expect((await stack.db.prisma.callerVoiceMapping.findUniqueOrThrow({ where: { callerId: caller } })).deletedAt).toBeNull();
     expect((await api('GET', voicePath(caller))).status).toBe(200);
+  });
+});
+
+const consentPath = (caller: string) => `/api/v1/callers/${encodeURIComponent(caller)}/consent`;
+const putConsent = (caller: string, body: Record<string, unknown>): Promise<Answer> =>
+  api('PUT', consentPath(caller), { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const CONSENT = { method: 'written', recorded_by: 'front desk', evidence: 'DMS-4711' };
+
+async function sandboxVoice(): Promise<string> {
+  const { voiceId } = await stack.elevenlabs.createVoiceClone({ name: 'consent test', samples: [{ data: Buffer.from('RIFF'), fileName: 'a.wav' }] });
+  return voiceId;
+}
+
+describe('PUT/GET/DELETE /api/v1/callers/:callerId/consent', () => {
+  test('PUT records consent (201, then 200 replacing it), GET shows it in any number form; bad bodies → 400 naming the field, nothing written', async () => {
+    const caller = uniqueCaller();
+    expect(await api('GET', consentPath(caller))).toEqual({ status: 404, json: { error: { code: 'consent_not_found', message: expect.any(String) } } });
+
+    const first = await putConsent(caller, { ...CONSENT, given_at: '2026-01-02T03:04:05+01:00' });
+    expect(first).toEqual({
+      status: 201,
+      json: {
+        caller_id: caller,
+        status: 'given',
+        given_at: '2026-01-02T02:04:05.000Z',
+        method: 'written',
+        recorded_by: 'front desk',
+        evidence: 'DMS-4711',
+        withdrawn_at: null,
+        withdrawn_by: null,
+        created_at: expect.any(String),
+        updated_at: expect.any(String),
+      },
+    });
+    expect(await api('GET', consentPath(`0${caller.slice(3)}`))).toEqual({ status: 200, json: first.json });
+
+    const second = await putConsent(caller, { method: 'web_form', recorded_by: 'crm' });
+    expect(second.status).toBe(200);
+    expect(second.json).toMatchObject({ method: 'web_form', recorded_by: 'crm', evidence: null, created_at: first.json.created_at });
+    expect(Math.abs(Date.parse(second.json.given_at) - Date.now())).toBeLessThan(10_000);
+
+    const other = uniqueCaller();
+    for (const [body, field] of [
+      [{ recorded_by: 'x' }, 'method'],
+      [{ method: 'written' }, 'recorded_by'],
+      [{ ...CONSENT, method: '' }, 'method'],
+      [{ ...CONSENT, method: 'm'.repeat(65) }, 'method'],
+      [{ ...CONSENT, evidence: 'e'.repeat(2049) }, 'evidence'],
+      [{ ...CONSENT, given_at: 'yesterday' }, 'given_at'],
+      [{ ...CONSENT, given_at: new Date(Date.now() + 3_600_000).toISOString() }, 'given_at'],
+      [{ ...CONSENT, given_at: '0000-01-01T00:00:00Z' }, 'given_at'],
+      [{ ...CONSENT, colour: 'blue' }, '(body)'],
+    ] as const) {
+      const res = await putConsent(other, body);
+      expect(res.status).toBe(400);
+      expect(res.json.error).toMatchObject({ code: 'validation_failed', details: [expect.objectContaining({ field })] });
+    }
+    expect((await api('PUT', consentPath(other), { body: 'written', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    expect(await stack.db.prisma.voiceCloneConsent.count({ where: { callerId: other } })).toBe(0);
+  });
+
+  test('the voice registration answer says whether consent is on record', async () => {
+    const caller = uniqueCaller();
+    expect((await upload(caller, makeWav(4))).json.consent).toEqual({ status: 'none', required: false });
+    await putConsent(caller, CONSENT);
+    expect((await upload(caller, makeWav(4))).json.consent).toEqual({ status: 'given', required: false });
+    await api('DELETE', consentPath(caller));
+    expect((await upload(caller, makeWav(4))).json.consent).toEqual({ status: 'withdrawn', required: false });
+  });
+
+  test('DELETE withdraws consent and removes the sample file, the registration, the cached clones and the voices at ElevenLabs; a voice a live call speaks in goes after the call', async () => {
+    const caller = uniqueCaller();
+    const put = await upload(caller, await readFixture('sample-4s.mp3'));
+    const file = fileURLToPath(put.json.voice_sample_url);
+    await putConsent(caller, CONSENT);
+    const [live, invalidated, speaking] = [await sandboxVoice(), await sandboxVoice(), await sandboxVoice()];
+    const ttlExpiresAt = new Date(Date.now() + 3_600_000);
+    const prisma = stack.db.prisma;
+    await prisma.voiceCloneCache.createMany({
+      data: [
+        { callerId: caller, clonedVoiceId: live, ttlExpiresAt, createdAt: new Date(Date.now() - 1000) },
+        { callerId: caller, clonedVoiceId: invalidated, ttlExpiresAt, deletedAt: new Date(Date.now() - 60_000) },
+        { callerId: caller, clonedVoiceId: speaking, ttlExpiresAt },
+      ],
+    });
+    const callId = `call-consent.test-${caller.slice(1)}`;
+    await prisma.callLog.create({ data: { callId, threecxCallId: '1', callerId: caller, clonedVoiceId: speaking, status: 'initiated' } });
+
+    const res = await api('DELETE', `${consentPath(caller)}?withdrawn_by=${encodeURIComponent('data protection officer')}`);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      caller_id: caller,
+      consent: expect.objectContaining({ status: 'withdrawn', withdrawn_at: expect.any(String), withdrawn_by: 'data protection officer', method: 'written' }),
+      removed: {
+        registration: 'deleted',
+        sample_file: 'deleted',
+        cached_clones: 2,
+        voices_deleted: expect.arrayContaining([live, invalidated]),
+        voices_pending: [{ voice_id: speaking, reason: 'in_use' }],
+      },
+      pending_voice_deletion: expect.stringMatching(/^(scheduled|next_cleanup)$/),
+    });
+    expect(res.json.removed.voices_deleted).toHaveLength(2);
+    expect(existsSync(file)).toBe(false);
+    expect(stack.sandbox.voices.has(live)).toBe(false);
+    expect(stack.sandbox.voices.has(invalidated)).toBe(false);
+    expect(stack.sandbox.voices.has(speaking)).toBe(true);
+    expect(await prisma.voiceCloneCache.findMany({ where: { callerId: caller, deletedAt: null } })).toEqual([]);
+    expect(await prisma.voiceCloneCache.findFirstOrThrow({ where: { clonedVoiceId: speaking } })).toMatchObject({ voiceDeletedAt: null });
+    expect((await api('GET', voicePath(caller))).status).toBe(404);
+    expect((await api('GET', consentPath(caller))).json).toMatchObject({ status: 'withdrawn' });
+    expect((await api('GET', `/api/clone-status/${encodeURIComponent(caller)}`)).json).toMatchObject({ clone_ready: false });
+  });
+
+  test('a failure at ElevenLabs loses nothing: the withdrawal stands, the voice is listed as pending, and repeating the DELETE finishes it', async () => {
+    const caller = uniqueCaller();
+    await registerUrl(caller, { voice_sample_url: pathOfFixtureCopy('sample-4s.flac') });
+    await putConsent(caller, CONSENT);
+    const voiceId = await sandboxVoice();
+    await stack.db.prisma.voiceCloneCache.create({ data: { callerId: caller, clonedVoiceId: voiceId, ttlExpiresAt: new Date(Date.now() + 3_600_000) } });
+    stack.sandbox.setFailure('voices.delete', { kind: '500' });
+    let first: Answer;
+    try {
+      first = await api('DELETE', consentPath(caller));
+    } finally {
+      stack.sandbox.setFailure('voices.delete', null);
+    }
+    expect(first.status).toBe(200);
+    expect(first.json.consent.status).toBe('withdrawn');
+    expect(first.json.removed).toMatchObject({ registration: 'deleted', sample_file: 'deleted', cached_clones: 1, voices_deleted: [], voices_pending: [{ voice_id: voiceId, reason: 'elevenlabs_error' }] });
+    expect(await stack.db.prisma.voiceCloneCache.findFirstOrThrow({ where: { clonedVoiceId: voiceId } })).toMatchObject({ deletedAt: expect.any(Date) });
+
+    const again = await api('DELETE', consentPath(caller));
+    expect(again.status).toBe(200);
+    expect(again.json.consent.withdrawn_at).toBe(first.json.consent.withdrawn_at);
+    expect(again.json.removed).toMatchObject({ registration: 'already_deleted', cached_clones: 0, voices_pending: [] });
+    expect(stack.sandbox.voices.has(voiceId)).toBe(false);
+  });
+
+  test('withdrawing consent nobody recorded still removes the caller’s sample and clones; a file another caller’s registration uses is kept; a caller with nothing gets an empty answer', async () => {
+    const shared = pathOfFixtureCopy('sample-4s.ogg');
+    const caller = uniqueCaller();
+    const otherOfSamePerson = uniqueCaller();
+    await registerUrl(caller, { voice_sample_url: shared });
+    await registerUrl(otherOfSamePerson, { voice_sample_url: shared });
+    const res = await api('DELETE', consentPath(caller));
+    expect(res.json).toMatchObject({ consent: null, removed: { registration: 'deleted', sample_file: 'shared' } });
+    expect(existsSync(path.join(stack.samplesDir, shared))).toBe(true);
+
+    const nobody = uniqueCaller();
+    expect(await api('DELETE', consentPath(nobody))).toEqual({
+      status: 200,
+      json: {
+        caller_id: nobody,
+        consent: null,
+        removed: { registration: 'none', sample_file: 'none', cached_clones: 0, voices_deleted: [], voices_pending: [] },
+        pending_voice_deletion: 'none',
+      },
+    });
+    expect((await api('DELETE', `${consentPath(nobody)}?withdrawn_by=`)).status).toBe(400);
   });
 });
 
@@ -410,7 +574,7 @@ describe('a real call', () => {
       call_id: workflowId,
       status: 'completed',
       cloned_voice_id: outcome.voice.voiceId,
-      metadata: { voice_source: 'clone', fallback_reason: null, greeting_conversation_id: outcome.conversations.greeting },
+      metadata: { voice_source: 'clone', fallback_reason: null },
     });
 
     const until = new Date(Date.now() + 1_000).toISOString();

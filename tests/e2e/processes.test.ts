@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startElevenLabsSandbox, type ElevenLabsSandbox } from '../../src/integrations/elevenlabs/sandbox';
+import { startElevenLabsSandbox, type ElevenLabsSandbox } from '../../simulators/elevenlabs';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { freePort, spawnService, type ServiceProcess } from '../support/process';
 import { startTestTemporal } from '../support/temporal';

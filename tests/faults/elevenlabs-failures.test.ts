@@ -1,4 +1,4 @@
-import { voiceCloneWorkflowId } from '../../src/contracts/voice-clone';
+import { voiceCloneWorkflowId } from '../../src/temporal/caller-key';
 import { uniqueCaller } from '../support/calls';
 import {
   cloneRequestsFor,

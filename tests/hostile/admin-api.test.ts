@@ -81,6 +81,8 @@ const ROUTES: Route[] = [
   { method: 'PUT', path: (p) => `/api/v1/callers/${p}/voice`, param: 'callerId' },
   { method: 'GET', path: (p) => `/api/v1/callers/${p}/voice`, param: 'callerId' },
   { method: 'DELETE', path: (p) => `/api/v1/callers/${p}/voice`, param: 'callerId' },
+  { method: 'PUT', path: (p) => `/api/v1/callers/${p}/consent`, param: 'callerId' },
+  { method: 'GET', path: (p) => `/api/v1/callers/${p}/consent`, param: 'callerId' },
   { method: 'GET', path: (p) => `/callers/${p}/calls`, param: 'callerId' },
   { method: 'GET', path: () => '/api/v1/statistics', param: null },
   { method: 'DELETE', path: (p) => `/api/v1/cache/${p}`, param: 'callerId' },
@@ -88,9 +90,12 @@ const ROUTES: Route[] = [
   { method: 'GET', path: (p) => `/calls/${p}`, param: 'callId' },
   ...['cancel', 'use-default-voice', 'retry-clone', 'transfer-now'].map((action): Route => ({ method: 'POST', path: (p) => `/calls/${p}/${action}`, param: 'callId' })),
 ];
+/** Withdrawing consent deletes a caller's stored sample: an accepted request leaves a trace by design. */
+const WITHDRAW_CONSENT: Route = { method: 'DELETE', path: (p) => `/api/v1/callers/${p}/consent`, param: 'callerId' };
 const route = fc.constantFrom(...ROUTES);
+const authenticatedRoute = fc.constantFrom(...ROUTES, WITHDRAW_CONSENT);
 const describeRoute = (r: Route) => `${r.method} ${r.path(`:${r.param ?? ''}`)}`;
-for (const r of ROUTES) Object.defineProperty(r, fc.toStringMethod, { value: () => describeRoute(r) });
+for (const r of [...ROUTES, WITHDRAW_CONSENT]) Object.defineProperty(r, fc.toStringMethod, { value: () => describeRoute(r) });
 
 const latin1 = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0x21, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength });
 const unicode = (maxLength: number) => fc.string({ unit: 'grapheme', maxLength });
@@ -167,7 +172,7 @@ const forgedAuth: fc.Arbitrary<{ headers: OutgoingHttpHeaders; query: string }> 
 describe('authentication of every operator and admin route', () => {
   test('no, wrong or almost-right bearer tokens → 401 unauthorized, whatever the path, body or method; no trace', async () => {
     await assertNoTraceProperty(
-      fc.record({ route, param: hostileSegment, auth: forgedAuth, body: fc.option(fc.jsonValue({ maxDepth: 2 }).map(json), { nil: undefined }) }),
+      fc.record({ route: authenticatedRoute, param: hostileSegment, auth: forgedAuth, body: fc.option(fc.jsonValue({ maxDepth: 2 }).map(json), { nil: undefined }) }),
       200,
       async ({ route: r, param, auth, body }) => {
         const url = `${r.path(param)}${auth.query}`;
@@ -372,6 +377,79 @@ describe('PUT /api/v1/callers/:callerId/voice', () => {
         expect(res).toMatchObject({ status: 413, json: { error: { code: 'payload_too_large' } } });
       },
     );
+  });
+});
+
+// --- PUT/DELETE /api/v1/callers/:callerId/consent ----------------------------------------------------
+
+/** Consent bodies that are wrong whatever is recorded: shapes, types, lengths, NUL, dates, prototype keys. */
+const wrongConsentBody = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }).map(json),
+  fc.object({ maxDepth: 2 }).map(json),
+  fc
+    .constantFrom<Record<string, unknown>>(
+      {},
+      { method: 'written' },
+      { recorded_by: 'desk' },
+      { method: 42, recorded_by: 'desk' },
+      { method: null, recorded_by: 'desk' },
+      { method: ['written'], recorded_by: 'desk' },
+      { method: '', recorded_by: 'desk' },
+      { method: '   ', recorded_by: 'desk' },
+      { method: 'm'.repeat(65), recorded_by: 'desk' },
+      { method: 'writ\u0000ten', recorded_by: 'desk' },
+      { method: 'written', recorded_by: 'd'.repeat(256) },
+      { method: 'written', recorded_by: { name: 'desk' } },
+      { method: 'written', recorded_by: 'desk', evidence: 'e'.repeat(2049) },
+      { method: 'written', recorded_by: 'desk', evidence: 'a\u0000b' },
+      { method: 'written', recorded_by: 'desk', evidence: 7 },
+      { method: 'written', recorded_by: 'desk', given_at: 'yesterday' },
+      { method: 'written', recorded_by: 'desk', given_at: '2020-01-01' },
+      { method: 'written', recorded_by: 'desk', given_at: '2020-02-30T00:00:00Z' },
+      { method: 'written', recorded_by: 'desk', given_at: '9999-12-31T23:59:59Z' },
+      { method: 'written', recorded_by: 'desk', given_at: '0000-01-01T00:00:00Z' },
+      { method: 'written', recorded_by: 'desk', given_at: '1999-12-31T23:59:59+00:00' },
+      { method: 'written', recorded_by: 'desk', given_at: 1_700_000_000 },
+      { method: 'written', recorded_by: 'desk', withdrawn_at: null },
+      { method: 'written', recorded_by: 'desk', caller_id: '+4915100000000' },
+    )
+    .map(json),
+  fc
+    .constantFrom(
+      '{"__proto__":{"method":"written","recorded_by":"desk"}}',
+      '{"constructor":{"prototype":{"method":"written","recorded_by":"desk"}}}',
+      '{"method":"written","recorded_by":"desk","__proto__":{"polluted":"yes"}}',
+      '{"method":"written","recorded_by":"desk","method":""}',
+      `{"method":"written","recorded_by":"desk","x":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+      '{"method":"written","recorded_by":"desk"',
+      '',
+      'null',
+    )
+    .map((text) => shown(Buffer.from(text))),
+  fc.uint8Array({ maxLength: 1024 }).map((a) => shown(Buffer.from(a))),
+);
+
+describe('consent', () => {
+  test('PUT with wrong-shape JSON, prototype keys, bad dates, NUL or any content type → 400/413/415, no trace', async () => {
+    const type = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined);
+    await assertNoTraceProperty(fc.record({ who: caller, body: wrongConsentBody, type }), 200, async ({ who, body, type: t }) => {
+      const res = await send('PUT', `/api/v1/callers/${who}/consent`, { headers: { ...bearer, ...(t ? { 'content-type': t } : {}) }, body });
+      expectWellFormed(res, `PUT /api/v1/callers/${who}/consent`);
+      expect([400, 413, 415]).toContain(res.status);
+    });
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
+  test('DELETE with a bad withdrawn_by (empty, too long, NUL, repeated) → 400 before anything is withdrawn', async () => {
+    const bad = fc.oneof(
+      fc.constantFrom('withdrawn_by=', `withdrawn_by=${'w'.repeat(256)}`, 'withdrawn_by=a%00b', 'withdrawn_by=a&withdrawn_by=b', 'withdrawn_by=%20%20'),
+      fc.tuple(unicode(10), unicode(10)).map(([a, b]) => `withdrawn_by=${encodeURIComponent(a)}&withdrawn_by=${encodeURIComponent(b)}`),
+    );
+    await assertNoTraceProperty(fc.record({ who: caller, query: bad }), 50, async ({ who, query }) => {
+      const res = await send('DELETE', `/api/v1/callers/${who}/consent?${query}`, { headers: bearer });
+      expectWellFormed(res, `DELETE /api/v1/callers/${who}/consent?${query}`);
+      expect(res).toMatchObject({ status: 400, json: { error: { code: 'validation_failed' } } });
+    });
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ElevenLabsClient } from '../../src/integrations/elevenlabs/client';
-import { startElevenLabsSandbox, type ElevenLabsSandbox, type ElevenLabsSandboxOptions } from '../../src/integrations/elevenlabs/sandbox';
+import { startElevenLabsSandbox, type ElevenLabsSandbox, type ElevenLabsSandboxOptions } from '../../simulators/elevenlabs';
 import { createVoiceSampleStore, type RoutingVoiceSampleStore } from '../../src/integrations/storage/create-store';
 import { createTestDatabase, type TestDatabase } from './db';
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { CallOutcome, CallStatus } from '../../src/contracts/call';
-import type { SandboxRequestRecord } from '../../src/integrations/elevenlabs/sandbox';
+import type { SandboxRequestRecord } from '../../simulators/elevenlabs';
 import type { TestStack } from './stack';
 import { incomingCall, post3cx } from './threecx';
 

@@ -124,6 +124,21 @@ describe('loadConfig', () => {
     }
   });
 
+  test.each([
+    ['http://AKIAIOSFODNN7EXAMPLE:wJalr/XUtn@FEMI@minio :9000', 'http://[redacted]@minio :9000'],
+    ['//AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI@minio:9000', '[redacted]@minio:9000'],
+  ])('a malformed S3_ENDPOINT_URL is shown without its credentials: %s', (endpoint, shown) => {
+    let message = '';
+    try {
+      loadConfig({ S3_ENDPOINT_URL: endpoint });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`S3_ENDPOINT_URL: `);
+    expect(message).toContain(`(got ${JSON.stringify(shown)})`);
+    expect(message).not.toMatch(/AKIAIOSFODNN7EXAMPLE|wJalr|XUtn|FEMI/);
+  });
+
   test('secrets never appear in the error message', () => {
     expect(() => loadConfig({ ELEVENLABS_API_KEY: 'sk_live_secret', PORT: 'x' })).toThrow(ConfigError);
     try {

@@ -51,6 +51,19 @@ describe('threeCxEventSchema', () => {
     expect(result.success).toBe(false);
     expect(result.error!.issues[0]!.path[0]).toBe(field);
   });
+
+  test.each(['javascript:alert(document.cookie)', 'file:///etc/passwd', 'data:text/html,<script>alert(1)</script>', 'ftp://pbx.example/rec.wav', 'vbscript:msgbox(1)'])(
+    'recording_url %s is refused: only http and https',
+    (url) => {
+      const result = threeCxEventSchema.safeParse({ ...base, recording_url: url });
+      expect(result.success).toBe(false);
+      expect(result.error!.issues.map((i) => [i.path[0], i.message])).toEqual([['recording_url', 'must be an http or https URL']]);
+    },
+  );
+
+  test.each(['https://acme.3cx.eu/recordings/1264.wav', 'http://10.0.0.5:5000/rec?id=1264', 'HTTPS://ACME.3CX.EU/r.wav'])('recording_url %s is accepted', (url) => {
+    expect(threeCxEventSchema.parse({ ...base, recording_url: url }).recording_url).toBe(url);
+  });
 });
 
 describe('X-3CX-Signature', () => {

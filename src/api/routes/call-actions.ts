@@ -1,23 +1,24 @@
 import { Router, type Request } from 'express';
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { CallStatus } from '../../contracts/call';
-import { retryCloneSignal, statusQuery, transferNowSignal, useDefaultVoiceNowSignal } from '../../contracts/messages';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { handOffNowUpdate, retryCloneUpdate, statusQuery, useDefaultVoiceUpdate } from '../../contracts/messages';
 import type { Logger } from '../../logger';
 import { HttpError } from '../errors';
 import { parseCallId } from '../params';
 
-const SIGNALS = {
-  'use-default-voice': useDefaultVoiceNowSignal,
-  'retry-clone': retryCloneSignal,
-  'transfer-now': transferNowSignal,
+const UPDATES = {
+  'use-default-voice': useDefaultVoiceUpdate,
+  'retry-clone': retryCloneUpdate,
+  'hand-off-now': handOffNowUpdate,
 } as const;
 
-/** How long `cancel` waits for the call's cleanup (call log marked cancelled, clone job released). */
-const CANCEL_WAIT_MS = 10_000;
+/** How long `cancel` waits for the call's cleanup (closing message, call log marked cancelled, clone job released). */
+const CANCEL_WAIT_MS = 15_000;
 
 /**
- * Operator actions on a running call. Each is the same signal or cancellation an operator can send
- * from the Temporal Web UI or `temporal workflow signal|cancel`, and answers with the call's status.
+ * Operator actions on a running call. Steering is one workflow Update each (the same ones the
+ * Temporal CLI and Web UI can send): the workflow validates it — refused with the reason when it
+ * cannot apply (closed call, already handed off, nothing to clone) — and answers with the new
+ * status in the same round trip. Cancel is a workflow cancellation, which runs the cleanup.
  */
 export function callActionsRouter({ temporal, log }: { temporal: Client; log: Logger }): Router {
   const router = Router();
@@ -42,21 +43,26 @@ export function callActionsRouter({ temporal, log }: { temporal: Client; log: Lo
   router.post('/calls/:callId/cancel', async (req, res) => {
     const handle = await runningCall(req);
     await handle.cancel();
-    // Wait for the cleanup to finish so the answer shows the call's final state.
+    // Wait for the cleanup so the answer shows the call's final state.
     await temporal.withDeadline(Date.now() + CANCEL_WAIT_MS, () => handle.result()).catch(() => undefined);
     const status = await handle.query(statusQuery);
     log.info({ workflowId: handle.workflowId, action: 'cancel' }, 'operator cancelled the call');
     res.status(202).json({ action: 'cancel', status });
   });
 
-  for (const [action, signal] of Object.entries(SIGNALS)) {
+  for (const [action, update] of Object.entries(UPDATES)) {
     router.post(`/calls/:callId/${action}`, async (req, res) => {
       const handle = await runningCall(req);
-      await handle.signal(signal);
-      // A query after a signal is answered once the workflow has processed that signal.
-      const status: CallStatus = await handle.query(statusQuery);
-      log.info({ workflowId: handle.workflowId, action }, 'operator action');
-      res.status(202).json({ action, status });
+      try {
+        const status = await handle.executeUpdate(update);
+        log.info({ workflowId: handle.workflowId, action }, 'operator action');
+        res.status(200).json({ action, status });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          throw new HttpError(409, 'action_refused', `${action} refused: ${err.cause?.message ?? err.message}`);
+        }
+        throw err;
+      }
     });
   }
 

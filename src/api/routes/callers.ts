@@ -1,9 +1,11 @@
 import express, { Router } from 'express';
 import type { Config } from '../../config';
+import { consentState, findConsent } from '../../db/consent';
 import type { PrismaClient } from '../../db/prisma';
 import type { CallerVoiceMapping } from '../../generated/prisma/client';
 import { StorageUnavailableError, type ValidatedVoiceSample, type VoiceSampleStore } from '../../integrations/storage';
 import { parseCallerId } from '../params';
+import { deleteRegistration, saveRegistration, type RegistrationFields } from '../admin/voice-registration';
 import { downloadAndValidate, MULTIPART_OVERHEAD_BYTES, parseVoiceUpload, validateOrReject } from '../admin/voice-sample-input';
 import { HttpError } from '../errors';
 import { VoiceRegistrationJsonBodySchema, type VoiceMapping, type VoiceRegistrationResponse } from '../schemas/admin';
@@ -15,13 +17,8 @@ export interface CallersDeps {
   storage: VoiceSampleStore;
 }
 
-interface Registration {
-  voiceSampleUrl: string;
+interface Registration extends RegistrationFields {
   sample: ValidatedVoiceSample;
-  /** undefined: keep the current value of an active mapping (or the default for a new one); null: clear. */
-  voiceName: string | undefined;
-  description: string | null | undefined;
-  accountId: string | null | undefined;
 }
 
 const VOICE_PATH = '/api/v1/callers/:callerId/voice';
@@ -39,34 +36,6 @@ export function toVoiceMapping(row: CallerVoiceMapping): VoiceMapping {
 }
 
 const notFound = () => new HttpError(404, 'voice_mapping_not_found', 'No voice sample is registered for this caller');
-
-/**
- * Saves the mapping and soft-deletes the caller's cached clones, so their next call clones the new
- * sample. A soft-deleted mapping is restored as a new registration. `created` when no active
- * mapping existed.
- */
-async function saveMapping(prisma: PrismaClient, callerId: string, r: Registration): Promise<{ row: CallerVoiceMapping; created: boolean }> {
-  return prisma.$transaction(async (tx) => {
-    const now = new Date();
-    const existing = await tx.callerVoiceMapping.findUnique({ where: { callerId } });
-    const active = existing !== null && existing.deletedAt === null;
-    const fresh = {
-      voiceSampleUrl: r.voiceSampleUrl,
-      voiceName: r.voiceName ?? `Caller ${callerId.slice(-4)}`,
-      description: r.description ?? null,
-      accountId: r.accountId ?? null,
-    };
-    const row = await tx.callerVoiceMapping.upsert({
-      where: { callerId },
-      create: { callerId, ...fresh, createdAt: now },
-      update: active
-        ? { voiceSampleUrl: r.voiceSampleUrl, voiceName: r.voiceName, description: r.description, accountId: r.accountId }
-        : { ...fresh, createdAt: now, deletedAt: null },
-    });
-    await tx.voiceCloneCache.updateMany({ where: { callerId, deletedAt: null }, data: { deletedAt: now } });
-    return { row, created: !active };
-  });
-}
 
 /** PUT/GET/DELETE of a caller's voice sample registration. */
 export function callersRouter({ config, prisma, storage }: CallersDeps): Router {
@@ -99,11 +68,12 @@ export function callersRouter({ config, prisma, storage }: CallersDeps): Router 
       throw new HttpError(415, 'unsupported_media_type', 'Send multipart/form-data with a file part, or application/json with voice_sample_url');
     }
 
-    const { row, created } = await saveMapping(prisma, callerId, registration);
-    const { sample } = registration;
+    const { sample, ...fields } = registration;
+    const { row, created } = await saveRegistration(prisma, callerId, fields);
     const body: VoiceRegistrationResponse = {
       ...toVoiceMapping(row),
       voice_sample: { format: sample.format, mime_type: sample.mimeType, size_bytes: sample.sizeBytes, duration_seconds: sample.durationSeconds },
+      consent: { status: consentState(await findConsent(prisma, callerId)), required: config.call.requireCloneConsent },
     };
     res.status(created ? 201 : 200).json(body);
   });
@@ -116,17 +86,12 @@ export function callersRouter({ config, prisma, storage }: CallersDeps): Router 
   });
 
   // Soft delete only, the stored sample file is kept: the row stays (deleted_at) and still points
-  // at it for the audit trail, and a sample registered by URL is not ours to delete. The cached
-  // clones go at once: a withdrawn registration must not keep speaking in the caller's voice for
-  // the rest of the cache TTL.
+  // at it for the audit trail, and a sample registered by URL is not ours to delete (withdrawing
+  // consent deletes it). The cached clones go at once: a withdrawn registration must not keep
+  // speaking in the caller's voice for the rest of the cache TTL.
   router.delete(VOICE_PATH, async (req, res) => {
     const callerId = parseCallerId(req.params, config);
-    const deleted = await prisma.$transaction(async (tx) => {
-      const now = new Date();
-      const { count } = await tx.callerVoiceMapping.updateMany({ where: { callerId, deletedAt: null }, data: { deletedAt: now } });
-      if (count > 0) await tx.voiceCloneCache.updateMany({ where: { callerId, deletedAt: null }, data: { deletedAt: now } });
-      return count > 0;
-    });
+    const { deleted } = await prisma.$transaction((tx) => deleteRegistration(tx, callerId, new Date()));
     if (!deleted) throw notFound();
     res.status(204).end();
   });

@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../../config';
-import { voiceCloneWorkflowId } from '../../contracts/voice-clone';
+import { voiceCloneWorkflowId } from '../../temporal/caller-key';
 import type { PrismaClient } from '../../db/prisma';
+import { findLiveClone } from '../../db/voice-cache';
 import { parseCallerId } from '../params';
 
 /** Whether a caller's cloned voice is ready: the cache, else whether their clone job is running. */
@@ -10,12 +11,9 @@ export function cloneStatusRouter({ config, temporal, prisma }: { config: Config
   const router = Router();
   router.get('/api/clone-status/:callerId', async (req, res) => {
     const callerId = parseCallerId(req.params, config);
-    const cached = await prisma.voiceCloneCache.findFirst({
-      where: { callerId: callerId, deletedAt: null, ttlExpiresAt: { gt: new Date() } },
-      orderBy: { createdAt: 'desc' },
-    });
+    const cached = await findLiveClone(prisma, callerId);
     if (cached) {
-      res.json({ caller_id: callerId, clone_ready: true, cloned_voice_id: cached.clonedVoiceId, status: 'ready', expires_at: cached.ttlExpiresAt.toISOString() });
+      res.json({ caller_id: callerId, clone_ready: true, cloned_voice_id: cached.voiceId, status: 'ready', expires_at: cached.expiresAt.toISOString() });
       return;
     }
     let running = false;

@@ -4,11 +4,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../../config';
 import { callWorkflowId } from '../../contracts/call';
 import { callEndedSignal, callStateChangedSignal } from '../../contracts/messages';
-import { DEFAULT_PBX, threeCxEventSchema } from '../../integrations/threecx/payload';
+import { threeCxEventSchema } from '../../integrations/threecx/payload';
 import { verifyThreeCxSignature } from '../../integrations/threecx/signature';
 import type { Logger } from '../../logger';
 import { maskPhoneNumber } from '../../logger';
-import { buildCallInput, startCallWorkflow } from '../call-starter';
+import { startCallWorkflow } from '../../calls/start-call';
 import { HttpError } from '../errors';
 import { ipAllowList } from '../middleware/ip-allow-list';
 import { parseJsonBody, parseOrThrow } from '../validation';
@@ -31,7 +31,8 @@ export function threeCxWebhookRouter({ config, temporal, log }: ThreeCxWebhookDe
       throw new HttpError(401, 'invalid_signature', 'X-3CX-Signature is missing or does not match the body');
     }
     const event = parseOrThrow(threeCxEventSchema, parseJsonBody(body), '3CX event');
-    const workflowId = callWorkflowId(event.pbx ?? DEFAULT_PBX, event.call_id);
+    const pbx = event.pbx ?? config.threecx.pbx;
+    const workflowId = callWorkflowId(pbx, event.call_id);
     res.locals.workflowId = workflowId;
     const statusUrl = `${config.http.publicBaseUrl?.replace(/\/+$/, '') ?? ''}/calls/${encodeURIComponent(workflowId)}`;
 
@@ -41,10 +42,22 @@ export function threeCxWebhookRouter({ config, temporal, log }: ThreeCxWebhookDe
       return;
     }
     if (event.event_type === 'IncomingCall') {
-      const input = buildCallInput(event, config, receivedAt);
-      const started = await startCallWorkflow(temporal, config.temporal.taskQueue, input, config);
+      // An early event source (a Call Flow Designer app, an add-on): the gateway joins the same
+      // workflow when the call reaches its route point, and holds the caller there.
+      const started = await startCallWorkflow(temporal, config, {
+        pbx,
+        threecxCallId: event.call_id,
+        callerRaw: event.caller_id,
+        callerName: null,
+        calledNumber: event.called_number,
+        source: 'webhook',
+        participantId: null,
+        occurredAt: new Date(event.timestamp),
+        receivedAt,
+      });
+      const { caller } = started.input;
       log.info(
-        { workflowId, duplicate: started.duplicate, caller: maskPhoneNumber(input.caller.e164 ?? input.caller.raw), callerKind: input.caller.kind },
+        { workflowId, duplicate: started.duplicate, caller: maskPhoneNumber(caller.e164 ?? caller.raw), callerKind: caller.kind },
         started.duplicate ? '3CX IncomingCall re-delivered: call already started' : '3CX IncomingCall: call workflow started',
       );
       res.status(202).json({ status: 'accepted', workflow_id: workflowId, call_id: event.call_id, status_url: statusUrl, duplicate: started.duplicate });

@@ -93,7 +93,7 @@ export const VoiceMappingSchema = z
   })
   .meta({ id: 'VoiceMapping', description: 'A caller’s registered voice sample' });
 
-/** Answer of the PUT (201 new or restored mapping, 200 replaced): the mapping and what was measured. */
+/** Answer of the PUT (201 new or restored mapping, 200 replaced): the mapping, what was measured, and whether it may be cloned. */
 export const VoiceRegistrationResponseSchema = VoiceMappingSchema.extend({
   voice_sample: z.object({
     format: z.enum(VOICE_SAMPLE_FORMATS as [VoiceSampleFormat, ...VoiceSampleFormat[]]),
@@ -101,7 +101,67 @@ export const VoiceRegistrationResponseSchema = VoiceMappingSchema.extend({
     size_bytes: z.number().int(),
     duration_seconds: z.number(),
   }),
+  consent: z
+    .object({
+      status: z.enum(['given', 'withdrawn', 'none']).meta({ description: 'The caller’s consent to voice cloning: on record, withdrawn, or never recorded' }),
+      required: z.boolean().meta({ description: 'REQUIRE_CLONE_CONSENT: without consent on record the voice is not cloned (withdrawn consent never is)' }),
+    })
+    .meta({ description: 'Whether the registered sample may be cloned: record consent with PUT /api/v1/callers/{callerId}/consent' }),
 }).meta({ id: 'VoiceRegistrationResponse' });
+
+// --- Consent: PUT/GET/DELETE /api/v1/callers/:callerId/consent ----------------------------------
+
+/** Recording consent replaces the caller's record; after a withdrawal it is consent given anew. */
+export const ConsentBodySchema = z
+  .strictObject({
+    method: z.string().trim().min(1).max(64).meta({ description: 'How consent was obtained, e.g. `written`, `web_form`, `recorded_call`' }),
+    recorded_by: z.string().trim().min(1).max(255).meta({ description: 'Who recorded the consent (a person or a system)' }),
+    evidence: z.string().trim().min(1).max(2048).nullable().optional().meta({ description: 'Where the evidence is kept: a document id, a recording reference' }),
+    given_at: timestamp.optional().meta({ description: 'When consent was given, ISO 8601 with offset, from 2000-01-01 up to now; default now' }),
+  })
+  .meta({ id: 'ConsentBody' });
+
+export const ConsentSchema = z
+  .object({
+    caller_id: z.string().meta({ description: 'E.164' }),
+    status: z.enum(['given', 'withdrawn']),
+    given_at: timestamp,
+    method: z.string(),
+    recorded_by: z.string(),
+    evidence: z.string().nullable(),
+    withdrawn_at: timestamp.nullable(),
+    withdrawn_by: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Consent', description: 'A caller’s consent to have their voice cloned, with its withdrawal if any' });
+
+export const ConsentWithdrawalQuerySchema = z.object({
+  withdrawn_by: z.string().trim().min(1).max(255).optional().meta({ description: 'Who withdrew the consent (recorded with it)' }),
+});
+
+export const ConsentWithdrawalResponseSchema = z
+  .object({
+    caller_id: z.string(),
+    consent: ConsentSchema.nullable().meta({ description: 'The record after the withdrawal; null when no consent was ever recorded' }),
+    removed: z.object({
+      registration: z
+        .enum(['deleted', 'already_deleted', 'none'])
+        .meta({ description: 'The voice-sample registration: deleted by this request, deleted before, or never made' }),
+      sample_file: z
+        .enum(['deleted', 'shared', 'failed', 'none'])
+        .meta({ description: 'The stored sample: deleted (or already gone), kept because another caller’s registration uses it, not deleted because storage failed (repeat the request), or none' }),
+      cached_clones: z.number().int().meta({ description: 'Cached clones invalidated by this request (never used again)' }),
+      voices_deleted: z.array(z.string()).meta({ description: 'Cloned voices of the caller deleted at ElevenLabs now' }),
+      voices_pending: z
+        .array(z.object({ voice_id: z.string(), reason: z.enum(['in_use', 'elevenlabs_error']) }))
+        .meta({ description: 'Cloned voices still at ElevenLabs: a live call speaks in it (deleted after the call), or ElevenLabs failed; the cleanup job deletes them' }),
+    }),
+    pending_voice_deletion: z
+      .enum(['scheduled', 'next_cleanup', 'none'])
+      .meta({ description: 'For voices_pending: a cleanup run was started now, the next scheduled run will do it, or nothing is pending' }),
+  })
+  .meta({ id: 'ConsentWithdrawalResponse' });
 
 // --- GET /callers/:callerId/calls ---------------------------------------------------------------
 
@@ -191,6 +251,8 @@ export const StatisticsResponseSchema = z
 
 export type VoiceMapping = z.infer<typeof VoiceMappingSchema>;
 export type VoiceRegistrationResponse = z.infer<typeof VoiceRegistrationResponseSchema>;
+export type ConsentView = z.infer<typeof ConsentSchema>;
+export type ConsentWithdrawalResponse = z.infer<typeof ConsentWithdrawalResponseSchema>;
 export type CallLogEntry = z.infer<typeof CallLogEntrySchema>;
 export type CallerCallsResponse = z.infer<typeof CallerCallsResponseSchema>;
 export type StatisticsResponse = z.infer<typeof StatisticsResponseSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CALL_PHASES, FALLBACK_REASONS, type CallStatus } from '../../contracts/call';
+import { CALL_FAILURE_REASONS, CALL_PHASES, FALLBACK_REASONS, type CallStatus } from '../../contracts/call';
 
 // Response bodies of the webhook, call-status, operator and cache routes, for the OpenAPI
 // document. `satisfies` ties each to the TypeScript type the code returns, so they cannot drift.
@@ -17,6 +17,8 @@ export const WebhookAcceptedSchema = z.object({
 
 const callerSchema = z.object({ raw: z.string(), e164: z.string().nullable(), kind: z.enum(['external', 'withheld', 'internal', 'invalid']) });
 
+const holdMediaSchema = z.object({ holdMs: z.number().nullable(), deadAirMs: z.number().nullable() });
+
 export const CallStatusSchema = z.object({
   callId: z.string(),
   pbx: z.string(),
@@ -24,22 +26,30 @@ export const CallStatusSchema = z.object({
   phase: z.enum(CALL_PHASES),
   caller: callerSchema,
   calledNumber: z.string(),
+  source: z.enum(['route_point', 'webhook']).describe('what told us of the call first'),
+  participantId: z.number().int().nullable().describe('the 3CX route-point participant'),
+  handoffMode: z.enum(['bridge', 'sip']),
   voice: z.object({
     source: z.enum(['cache', 'clone', 'default']).nullable(),
     voiceId: z.string().nullable(),
     fallbackReason: z.enum(FALLBACK_REASONS).nullable(),
   }),
-  conversations: z.object({ greeting: z.string().nullable(), agent: z.string().nullable() }),
+  conversationId: z.string().nullable().describe('the ElevenLabs agent conversation'),
+  sipNumber: z.string().nullable().describe('SIP mode: the ElevenLabs number the call was routed to'),
   steps: z.partialRecord(
-    z.enum(['received', 'recorded', 'greeting', 'cloning', 'voiceReady', 'transferring', 'transferred', 'callerHungUp', 'ended']),
+    z.enum(['received', 'recorded', 'greeting', 'cloning', 'voiceReady', 'connecting', 'agentConnected', 'agentEnded', 'callerHungUp', 'ended']),
     isoTime,
   ),
-  failureReason: z
-    .enum(['no_dialable_number', 'greeting_failed', 'greeting_not_connected', 'transfer_failed', 'agent_call_not_connected'])
-    .nullable(),
+  media: holdMediaSchema.describe('hold length and dead air (gaps in the hold audio) as the gateway measured them'),
+  handoffAttempts: z.number().int(),
+  fallback: z
+    .object({ reason: z.enum(CALL_FAILURE_REASONS), destination: z.string().nullable(), outcome: z.enum(['routed', 'dropped', 'failed']) })
+    .nullable()
+    .describe('where the caller went when the agent could not take the call'),
+  failureReason: z.enum(CALL_FAILURE_REASONS).nullable(),
   lastError: z.string().nullable(),
   threecxState: z.object({ state: z.string(), at: isoTime }).nullable(),
-  operatorActions: z.array(z.object({ action: z.enum(['useDefaultVoiceNow', 'retryClone', 'transferNow']), at: isoTime })),
+  operatorActions: z.array(z.object({ action: z.enum(['useDefaultVoice', 'retryClone', 'handOffNow']), at: isoTime })),
 }) satisfies z.ZodType<CallStatus>;
 
 export const CallStatusResponseSchema = z.union([
@@ -53,7 +63,7 @@ export const CallStatusResponseSchema = z.union([
 ]);
 
 export const CallActionResponseSchema = z.object({
-  action: z.enum(['cancel', 'use-default-voice', 'retry-clone', 'transfer-now']),
+  action: z.enum(['cancel', 'use-default-voice', 'retry-clone', 'hand-off-now']),
   status: CallStatusSchema,
 });
 

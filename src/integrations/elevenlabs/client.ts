@@ -1,193 +1,45 @@
 import { type Dispatcher, Pool } from 'undici';
 import type { z } from 'zod';
+import { agentSchema, type AgentSettings, signedUrlSchema, toAgentSettings } from './agent-settings';
+import { agentSocketUrl } from './agent-socket';
 import { errorFromResponse } from './error-mapping';
+import { type ElevenLabsError, elevenLabsError } from './errors';
 import {
-  ElevenLabsAbortedError,
-  type ElevenLabsError,
-  ElevenLabsNetworkError,
-  ElevenLabsOutcomeUnknownError,
-  ElevenLabsServerError,
-  ElevenLabsTimeoutError,
-  ElevenLabsUnexpectedResponseError,
-} from './errors';
-import { HttpTransport, type TransportFailureKind, type TransportMethod, type TransportRequest, type TransportResult } from './http-transport';
-import { buildOutboundCallBody, OUTBOUND_CALL_PATHS, type OutboundCallParams, type OutboundCallResult, parseOutboundCallResponse } from './outbound-call';
-import {
-  addVoiceResponseSchema,
-  type ConversationStatus,
-  conversationSchema,
-  type ConversationWire,
-  conversationsPageSchema,
-  deleteVoiceResponseSchema,
-  subscriptionSchema,
-  type SubscriptionWire,
-  voiceSchema,
-  voicesListSchema,
-  type VoiceWire,
-} from './schemas';
+  HttpTransport,
+  type TransportMethod,
+  type TransportRequest,
+  type TransportResponse,
+  type TransportResult,
+} from './http-transport';
+import type {
+  ConversationInfo,
+  ConversationsPage,
+  ElevenLabsClientOptions,
+  HealthCheckResult,
+  ListConversationsParams,
+  ListedVoice,
+  ListVoicesOptions,
+  RequestOptions,
+  SubscriptionInfo,
+  VoiceCloneResult,
+  VoiceInfo,
+} from './client-types';
+import { addVoiceResponseSchema, conversationSchema, conversationsPageSchema, deleteVoiceResponseSchema, subscriptionSchema, voiceSchema, voicesListSchema } from './schemas';
+import { buildTextToSpeechRequest, type TextToSpeechParams } from './text-to-speech';
 import { buildVoiceCloneForm, type CreateVoiceCloneParams } from './voice-clone-form';
 
-export interface ElevenLabsClientOptions {
-  /** e.g. `https://api.elevenlabs.io` or the sandbox URL. */
-  baseUrl: string;
-  apiKey: string;
-  /**
-   * Deadline per request from the moment it is written on a connected socket until the full
-   * response has arrived. Waiting for a connection is bounded by queueTimeoutMs instead. Default 15 s.
-   */
-  requestTimeoutMs?: number;
-  /** Same, for POST /v1/voices/add, which uploads audio and waits for processing. Default 120 s. */
-  cloneTimeoutMs?: number;
-  /** Deadline for healthCheck(), applied to the connection wait and to the exchange. Default 3 s. */
-  healthCheckTimeoutMs?: number;
-  /**
-   * Longest wait for a pooled connection (queue plus connect) before a request is given up unsent:
-   * a timeout with requestStarted=false, so an outbound call is known not to be placed. Default 5 s:
-   * queue wait plus requestTimeoutMs must stay inside the agent calls' heartbeat timeout (20 s, see
-   * src/workflows/activity-options.ts), or Temporal gives up on an attempt that is still running.
-   */
-  queueTimeoutMs?: number;
-  /**
-   * Keep-alive connections per origin for every request except voice uploads. Default 100, the
-   * worker's activity concurrency (the Temporal SDK default), so no activity queues behind another
-   * for a socket; too few made outbound calls and polls time out while queued under load.
-   */
-  connections?: number;
-  /**
-   * Keep-alive connections per origin for POST /v1/voices/add only. Default 100. Uploads hold a
-   * connection 5–30 s each, so they get a pool of their own and can never starve outbound calls,
-   * conversation polls or voice lookups.
-   */
-  uploadConnections?: number;
-  /** Use this dispatcher (e.g. undici MockAgent) for all requests instead of the two owned keep-alive pools; close() leaves it open. */
-  dispatcher?: Dispatcher;
-  /** Told about every exchange, failed ones included (metrics). What it throws is ignored. */
-  onRequest?: (event: ElevenLabsRequestEvent) => void;
-}
-
-/** One exchange with ElevenLabs, as reported to `onRequest`. */
-export interface ElevenLabsRequestEvent {
-  method: TransportMethod;
-  /** The path without query string and with ids replaced, e.g. `/v1/voices/{voice_id}`. */
-  endpoint: string;
-  /** HTTP status; null when no response arrived. */
-  status: number | null;
-  durationMs: number;
-  /** Why no response arrived; null when one did. */
-  failure: TransportFailureKind | null;
-}
-
-export interface RequestOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
-
-export interface VoiceCloneResult {
-  voiceId: string;
-  requiresVerification: boolean;
-}
-
-export interface VoiceInfo {
-  voiceId: string;
-  name: string;
-  category: string;
-  description: string | null;
-  labels: Record<string, string>;
-  sampleCount: number;
-  createdAtUnix: number | null;
-  raw: VoiceWire;
-}
-
-/** One entry of GET /v1/voices (listVoices). */
-export interface ListedVoice {
-  voiceId: string;
-  name: string;
-  /** `cloned`, `premade`, `professional`, `generated`, … */
-  category: string;
-  /** Labels with a null value are dropped. */
-  labels: Record<string, string>;
-  description: string | null;
-  createdAtUnix: number | null;
-  /** The voice's samples as ElevenLabs stored them (empty for premade voices). */
-  samples: { sizeBytes: number | null; durationSeconds: number | null }[];
-}
-
-export interface ListVoicesOptions extends RequestOptions {
-  /** `show_legacy`: include legacy premade voices. Omitted (API default false) unless set. */
-  showLegacy?: boolean;
-}
-
-export interface SubscriptionInfo {
-  tier: string;
-  status: string;
-  voiceSlotsUsed: number;
-  voiceLimit: number;
-  canUseInstantVoiceCloning: boolean;
-  voiceAddEditCounter: number | null;
-  maxVoiceAddEdits: number | null;
-  raw: SubscriptionWire;
-}
-
-export interface TranscriptTurn {
-  role: 'user' | 'agent';
-  message: string | null;
-  timeInCallSecs: number;
-}
-
-export interface ConversationInfo {
-  conversationId: string;
-  agentId: string;
-  status: ConversationStatus;
-  /** `user_id` as sent in conversation_initiation_client_data (our call id). */
-  userId: string | null;
-  startTimeUnixSecs: number;
-  callDurationSecs: number;
-  terminationReason: string | null;
-  callSuccessful: 'success' | 'failure' | 'unknown' | null;
-  transcript: TranscriptTurn[];
-  raw: ConversationWire;
-}
-
-export interface ListConversationsParams extends RequestOptions {
-  agentId?: string;
-  userId?: string;
-  callStartAfterUnix?: number;
-  callStartBeforeUnix?: number;
-  pageSize?: number;
-  cursor?: string;
-}
-
-export interface ConversationSummary {
-  conversationId: string;
-  agentId: string;
-  status: ConversationStatus;
-  startTimeUnixSecs: number;
-  callDurationSecs: number;
-  messageCount: number;
-  direction: 'inbound' | 'outbound' | null;
-}
-
-export interface ConversationsPage {
-  conversations: ConversationSummary[];
-  nextCursor: string | null;
-  hasMore: boolean;
-}
-
-export interface HealthCheckResult {
-  ok: boolean;
-  latencyMs: number;
-  status?: number;
-  error?: string;
-}
+export type * from './client-types';
 
 const USER_AGENT = 'voiceclone-precall/0.1 (+undici)';
 
 const ID_PATHS: [RegExp, string][] = [
   [/^\/v1\/voices\/(?!add$)[^/]+$/, '/v1/voices/{voice_id}'],
   [/^\/v1\/convai\/conversations\/[^/]+$/, '/v1/convai/conversations/{conversation_id}'],
+  [/^\/v1\/text-to-speech\/[^/]+$/, '/v1/text-to-speech/{voice_id}'],
+  [/^\/v1\/convai\/agents\/[^/]+$/, '/v1/convai/agents/{agent_id}'],
 ];
 
-/** Keeps metric labels bounded: no query strings, no voice or conversation ids. */
+/** Keeps metric labels bounded: no query strings, no voice, conversation or agent ids. */
 export function endpointPattern(path: string): string {
   const bare = path.split('?', 1)[0]!;
   return ID_PATHS.find(([re]) => re.test(bare))?.[1] ?? bare;
@@ -218,8 +70,10 @@ export class ElevenLabsClient {
   private readonly healthCheckTimeoutMs: number;
   private readonly queueTimeoutMs: number;
   private readonly onRequest: ElevenLabsClientOptions['onRequest'];
+  private readonly baseUrl: string;
 
   constructor(options: ElevenLabsClientOptions) {
+    this.baseUrl = options.baseUrl;
     this.onRequest = options.onRequest;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.cloneTimeoutMs = options.cloneTimeoutMs ?? 120_000;
@@ -335,60 +189,42 @@ export class ElevenLabsClient {
   }
 
   /**
-   * POST /v1/convai/{sip-trunk|twilio}/outbound-call. Sent exactly once, never retried here.
-   *
-   * Any thrown error other than ElevenLabsOutcomeUnknownError means the call was NOT placed
-   * (connection refused, DNS failure, queueTimeoutMs or caller abort before the request was
-   * written, 429, 4xx).
-   * ElevenLabsOutcomeUnknownError means it may have been placed (timeout or socket reset after
-   * the request was written, 5xx, unreadable 2xx): reconcile with listConversations({ userId }).
+   * POST /v1/text-to-speech/{voice_id}?output_format=… [SPEC]: the whole clip as raw bytes in
+   * `outputFormat` (default pcm_8000: s16le mono 8 kHz, no header).
    */
-  async placeOutboundCall(params: OutboundCallParams): Promise<OutboundCallResult> {
-    const body = buildOutboundCallBody(params);
+  async textToSpeech(params: TextToSpeechParams): Promise<Buffer> {
+    const { path, json } = buildTextToSpeechRequest(params);
     const method: TransportMethod = 'POST';
-    const path = OUTBOUND_CALL_PATHS[params.telephony];
-    const result = await this.send({
-      method,
-      path,
-      json: body,
-      timeoutMs: params.timeoutMs ?? this.requestTimeoutMs,
-      queueTimeoutMs: this.queueTimeoutMs,
-      signal: params.signal,
-    });
-
-    if (!result.ok) {
-      if (!result.requestStarted) throw this.transportError(method, path, result);
-      throw new ElevenLabsOutcomeUnknownError(
-        `${describeTransportFailure(method, path, result)}; the call may have been placed`,
-        { reason: result.kind, code: result.code, method, path, cause: result.cause },
-      );
-    }
-
-    const { status, bodyText } = result.response;
-    if (status >= 200 && status < 300) {
-      const parsed = parseOutboundCallResponse(params.telephony, safeJson(bodyText));
-      if (parsed === undefined) {
-        throw new ElevenLabsOutcomeUnknownError(
-          `ElevenLabs ${method} ${path} returned ${status} with an unexpected body; the call may have been placed`,
-          { reason: 'invalid_response', status, method, path, apiMessage: bodyText.slice(0, 500) },
-        );
-      }
-      return parsed;
-    }
-
-    const error = errorFromResponse({ status, headers: result.response.headers, bodyText, method, path });
-    if (error instanceof ElevenLabsServerError) {
-      throw new ElevenLabsOutcomeUnknownError(`${error.message}; the call may have been placed`, {
-        reason: 'server_error',
-        status,
-        code: error.code,
-        apiMessage: error.apiMessage,
+    const response = await this.exchange({ method, path, json, accept: '*/*', ...this.requestOptions(params) });
+    const contentType = headerText(response.headers['content-type']);
+    if (response.body.length === 0 || contentType.startsWith('application/json')) {
+      const what = `${response.body.length} bytes, ${contentType || 'no content type'}`;
+      throw elevenLabsError('unexpectedResponse', `ElevenLabs ${method} ${path} returned ${response.status} without audio (${what})`, {
+        status: response.status,
         method,
         path,
-        cause: error,
+        apiMessage: response.body.toString('utf8').slice(0, 500),
       });
     }
-    throw error;
+    return response.body;
+  }
+
+  /** GET /v1/convai/agents/{agent_id}: what a start-up check needs to know about the agent. */
+  async getAgent(agentId: string, options: RequestOptions = {}): Promise<AgentSettings> {
+    const raw = await this.call(agentSchema, { method: 'GET', path: `/v1/convai/agents/${encodeURIComponent(agentId)}`, ...this.requestOptions(options) });
+    return toAgentSettings(raw);
+  }
+
+  /** GET /v1/convai/conversation/get-signed-url: a short-lived WebSocket URL for a private agent (openAgentConversation). */
+  async getSignedUrl(agentId: string, options: RequestOptions = {}): Promise<string> {
+    const query = new URLSearchParams({ agent_id: agentId });
+    const raw = await this.call(signedUrlSchema, { method: 'GET', path: `/v1/convai/conversation/get-signed-url?${query.toString()}`, ...this.requestOptions(options) });
+    return raw.signed_url;
+  }
+
+  /** The Agents WebSocket URL of a public agent (no API key, no signed URL needed). */
+  agentSocketUrl(agentId: string): string {
+    return agentSocketUrl(this.baseUrl, agentId);
   }
 
   /** GET /v1/convai/conversations/{conversation_id}. */
@@ -412,7 +248,7 @@ export class ElevenLabsClient {
     };
   }
 
-  /** GET /v1/convai/conversations filtered by agent_id / user_id / start time: used to reconcile an unknown call outcome. */
+  /** GET /v1/convai/conversations filtered by agent_id / user_id / start time: finds a conversation whose post-call webhook never came. */
   async listConversations(params: ListConversationsParams = {}): Promise<ConversationsPage> {
     const query = new URLSearchParams();
     if (params.agentId !== undefined) query.set('agent_id', params.agentId);
@@ -453,7 +289,7 @@ export class ElevenLabsClient {
     if (!result.ok) return { ok: false, latencyMs, error: describeTransportFailure(method, path, result) };
     const { status } = result.response;
     if (status >= 200 && status < 300) return { ok: true, latencyMs, status };
-    const error = errorFromResponse({ status, headers: result.response.headers, bodyText: result.response.bodyText, method, path });
+    const error = errorFromResponse({ status, headers: result.response.headers, bodyText: result.response.body.toString('utf8'), method, path });
     return { ok: false, latencyMs, status, error: `${error.name}: ${error.message}` };
   }
 
@@ -485,27 +321,41 @@ export class ElevenLabsClient {
   }
 
   private async call<S extends z.ZodType>(schema: S, req: TransportRequest, transport: HttpTransport = this.transport): Promise<z.infer<S>> {
-    const result = await this.send(req, transport);
-    if (!result.ok) throw this.transportError(req.method, req.path, result);
-    const { status, headers, bodyText } = result.response;
-    if (status < 200 || status >= 300) throw errorFromResponse({ status, headers, bodyText, method: req.method, path: req.path });
+    const { status, body } = await this.exchange(req, transport);
+    const bodyText = body.toString('utf8');
     const parsed = schema.safeParse(safeJson(bodyText));
     if (!parsed.success) {
-      throw new ElevenLabsUnexpectedResponseError(
-        `ElevenLabs ${req.method} ${req.path} returned ${status} with an unexpected body: ${parsed.error.message}`,
-        { status, method: req.method, path: req.path, apiMessage: bodyText.slice(0, 500), cause: parsed.error },
-      );
+      throw elevenLabsError('unexpectedResponse', `ElevenLabs ${req.method} ${req.path} returned ${status} with an unexpected body: ${parsed.error.message}`, {
+        status,
+        method: req.method,
+        path: req.path,
+        apiMessage: bodyText.slice(0, 500),
+        cause: parsed.error,
+      });
     }
     return parsed.data;
+  }
+
+  /** A 2xx response, or the typed error for what happened instead. */
+  private async exchange(req: TransportRequest, transport: HttpTransport = this.transport): Promise<TransportResponse> {
+    const result = await this.send(req, transport);
+    if (!result.ok) throw this.transportError(req.method, req.path, result);
+    const { status, headers, body } = result.response;
+    if (status < 200 || status >= 300) throw errorFromResponse({ status, headers, bodyText: body.toString('utf8'), method: req.method, path: req.path });
+    return result.response;
   }
 
   private transportError(method: string, path: string, result: Extract<TransportResult, { ok: false }>): ElevenLabsError {
     const message = describeTransportFailure(method, path, result);
     const init = { code: result.code, method, path, cause: result.cause };
-    if (result.kind === 'timeout') return new ElevenLabsTimeoutError(message, init);
-    if (result.kind === 'aborted') return new ElevenLabsAbortedError(message, init);
-    return new ElevenLabsNetworkError(message, init);
+    if (result.kind === 'timeout') return elevenLabsError('timeout', message, init);
+    if (result.kind === 'aborted') return elevenLabsError('aborted', message, init);
+    return elevenLabsError('network', message, init);
   }
+}
+
+function headerText(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value[0] : value)?.toLowerCase() ?? '';
 }
 
 function safeJson(text: string): unknown {

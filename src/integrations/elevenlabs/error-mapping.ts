@@ -1,17 +1,5 @@
 import { errorBodySchema } from './schemas';
-import {
-  ElevenLabsAuthError,
-  ElevenLabsBadRequestError,
-  type ElevenLabsError,
-  type ElevenLabsErrorInit,
-  ElevenLabsNotFoundError,
-  ElevenLabsQuotaExceededError,
-  ElevenLabsRateLimitError,
-  ElevenLabsServerError,
-  ElevenLabsValidationError,
-  ElevenLabsVoiceLimitReachedError,
-  type ValidationIssue,
-} from './errors';
+import { type ElevenLabsError, elevenLabsError, type ElevenLabsErrorInit, type ElevenLabsFailureKind, type ValidationIssue } from './errors';
 
 export type HeaderValue = string | string[] | undefined;
 
@@ -86,14 +74,16 @@ export function errorFromResponse(failure: HttpFailure): ElevenLabsError {
   };
   const message = `ElevenLabs ${method} ${path} failed with ${status}${code ? ` ${code}` : ''}${apiMessage ? `: ${apiMessage}` : ''}`;
 
-  if (code === 'voice_limit_reached') return new ElevenLabsVoiceLimitReachedError(message, init);
-  if (code === 'quota_exceeded') return new ElevenLabsQuotaExceededError(message, init);
-  if (code !== undefined && AUTH_CODES.has(code)) return new ElevenLabsAuthError(message, init);
-  if (code === 'voice_not_found' || code?.endsWith('_not_found')) return new ElevenLabsNotFoundError(message, init);
-  if (status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) return new ElevenLabsRateLimitError(message, init);
-  if (status >= 500 || status === 408) return new ElevenLabsServerError(message, init);
-  if (status === 422 || issues !== undefined) return new ElevenLabsValidationError(message, { ...init, issues });
-  if (status === 401 || status === 403) return new ElevenLabsAuthError(message, init);
-  if (status === 404) return new ElevenLabsNotFoundError(message, init);
-  return new ElevenLabsBadRequestError(message, init);
+  const fail = (kind: ElevenLabsFailureKind): ElevenLabsError => elevenLabsError(kind, message, init);
+
+  if (code === 'voice_limit_reached') return fail('voiceLimitReached');
+  if (code === 'quota_exceeded') return fail('quotaExceeded');
+  if (code !== undefined && AUTH_CODES.has(code)) return fail('auth');
+  if (code === 'voice_not_found' || code?.endsWith('_not_found')) return fail('notFound');
+  if (status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) return fail('rateLimit');
+  if (status >= 500 || status === 408) return fail('server');
+  if (status === 422 || issues !== undefined) return elevenLabsError('validation', message, { ...init, issues });
+  if (status === 401 || status === 403) return fail('auth');
+  if (status === 404) return fail('notFound');
+  return fail('badRequest');
 }

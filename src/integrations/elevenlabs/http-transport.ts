@@ -9,6 +9,8 @@ export interface TransportRequest {
   path: string;
   json?: unknown;
   form?: FormData;
+  /** Default `application/json`. */
+  accept?: string;
   /**
    * Deadline from the moment undici starts writing the request on a connected socket until the
    * full response body has arrived. Time spent waiting for a pooled connection does not count.
@@ -26,7 +28,8 @@ export interface TransportRequest {
 export interface TransportResponse {
   status: number;
   headers: Record<string, HeaderValue>;
-  bodyText: string;
+  /** The whole body: JSON text for most endpoints, audio bytes for text-to-speech. */
+  body: Buffer;
 }
 
 export type TransportFailureKind = 'timeout' | 'aborted' | 'network';
@@ -171,7 +174,7 @@ export class HttpTransport {
 
     const headers: Record<string, string> = {
       'xi-api-key': this.options.apiKey,
-      accept: 'application/json',
+      accept: req.accept ?? 'application/json',
       'user-agent': this.options.userAgent,
     };
     let body: string | FormData | undefined;
@@ -192,10 +195,10 @@ export class HttpTransport {
       });
       // Whichever loses the race is still observed by Promise.race: no unhandled rejection later.
       const res = await Promise.race([pending, abandoned]);
-      const bodyText = await res.body.text();
+      const responseBody = Buffer.from(await res.body.arrayBuffer());
       return {
         ok: true,
-        response: { status: res.statusCode, headers: res.headers, bodyText },
+        response: { status: res.statusCode, headers: res.headers, body: responseBody },
         latencyMs: performance.now() - startedAt,
       };
     } catch (cause) {

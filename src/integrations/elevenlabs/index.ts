@@ -1,7 +1,11 @@
 export * from './client';
 export * from './errors';
 export { parseRetryAfterMs, errorFromResponse } from './error-mapping';
-export * from './outbound-call';
+export * from './text-to-speech';
+export * from './agent-settings';
+export * from './agent-connect-errors';
+export * from './agent-socket';
+export * from './conversation-init';
 export * from './voice-clone-form';
 export * from './webhook-signature';
 export * from './postcall-payload';

@@ -71,21 +71,6 @@ export const subscriptionSchema = z.looseObject({
 });
 export type SubscriptionWire = z.infer<typeof subscriptionSchema>;
 
-export const sipTrunkOutboundCallResponseSchema = z.looseObject({
-  success: z.boolean(),
-  message: z.string(),
-  conversation_id: z.string().nullable(),
-  sip_call_id: z.string().nullable(),
-});
-
-/** Note the camel-case `callSid` on the wire (TwilioOutboundCallResponse). */
-export const twilioOutboundCallResponseSchema = z.looseObject({
-  success: z.boolean(),
-  message: z.string(),
-  conversation_id: z.string().nullable(),
-  callSid: z.string().nullable(),
-});
-
 export const conversationStatusSchema = z.enum(['initiated', 'in-progress', 'processing', 'done', 'failed']);
 export type ConversationStatus = z.infer<typeof conversationStatusSchema>;
 

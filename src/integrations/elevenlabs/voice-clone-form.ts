@@ -1,5 +1,5 @@
 import { FormData } from 'undici';
-import { ElevenLabsValidationError } from './errors';
+import { elevenLabsError } from './errors';
 
 export interface VoiceSample {
   data: Uint8Array;
@@ -28,7 +28,7 @@ export function buildVoiceCloneForm(params: CreateVoiceCloneParams): FormData {
     if (s.data.byteLength === 0) issues.push({ loc: ['params', 'samples', i], msg: 'sample is empty', type: 'client_validation' });
   });
   if (issues.length > 0) {
-    throw new ElevenLabsValidationError(`invalid voice clone request: ${issues.map((i) => `${i.loc.join('.')} ${i.msg}`).join('; ')}`, { issues });
+    throw elevenLabsError('validation', `invalid voice clone request: ${issues.map((i) => `${i.loc.join('.')} ${i.msg}`).join('; ')}`, { issues });
   }
 
   const form = new FormData();

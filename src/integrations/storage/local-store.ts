@@ -7,11 +7,11 @@ import { voiceSampleTooLargeError } from './audio-validation';
 import {
   errorMessage,
   isAbortError,
+  isStorageError,
   StoragePathRefusedError,
   StorageRequestError,
   StorageUnavailableError,
   VoiceSampleNotFoundError,
-  VoiceSampleRejectedError,
 } from './errors';
 import type { DownloadedSample, DownloadOptions, UploadInput, VoiceSampleStore } from './voice-sample-store';
 
@@ -174,16 +174,7 @@ export class LocalVoiceSampleStore implements VoiceSampleStore {
   }
 
   private mapFsError(err: unknown, operation: string, url: string): unknown {
-    if (
-      err instanceof VoiceSampleNotFoundError ||
-      err instanceof StoragePathRefusedError ||
-      err instanceof StorageRequestError ||
-      err instanceof StorageUnavailableError ||
-      err instanceof VoiceSampleRejectedError ||
-      isAbortError(err)
-    ) {
-      return err;
-    }
+    if (isStorageError(err) || isAbortError(err)) return err;
     const code = errnoCode(err);
     const message = `Local storage ${operation} ${url} failed${code ? ` (${code})` : ''}`;
     switch (code) {

@@ -12,7 +12,7 @@ import {
 import type { DownloadedSample, DownloadOptions, UploadInput, VoiceSampleStore } from './voice-sample-store';
 
 export interface S3StoreOptions {
-  /** Bucket that uploads go to. Downloads and deletes accept `s3://` URLs of any bucket. */
+  /** S3_BUCKET_NAME: uploads go there, and downloads and deletes touch nothing else. */
   bucket: string;
   region: string;
   /** For S3-compatible stores (MinIO, Ceph, R2, ...), e.g. `http://127.0.0.1:9000`. */
@@ -155,7 +155,7 @@ export class S3VoiceSampleStore implements VoiceSampleStore {
   }
 
   async download(url: string, opts: DownloadOptions = {}): Promise<DownloadedSample> {
-    const { bucket, key } = parseS3Url(url);
+    const { bucket, key } = this.locate(url);
     const { signal, maxBytes } = opts;
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
@@ -189,7 +189,7 @@ export class S3VoiceSampleStore implements VoiceSampleStore {
 
   /** S3 semantics: deleting a missing key succeeds; a missing bucket is also treated as already gone. */
   async delete(url: string): Promise<void> {
-    const { bucket, key } = parseS3Url(url);
+    const { bucket, key } = this.locate(url);
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     } catch (err) {
@@ -197,6 +197,18 @@ export class S3VoiceSampleStore implements VoiceSampleStore {
       if (mapped instanceof VoiceSampleNotFoundError) return;
       throw mapped;
     }
+  }
+
+  /**
+   * Our credentials may read more than our bucket; a registered `voice_sample_url` must not make
+   * them fetch (and send to ElevenLabs) or delete whatever else they can reach.
+   */
+  private locate(url: string): S3Location {
+    const location = parseS3Url(url);
+    if (location.bucket !== this.bucket) {
+      throw new StoragePathRefusedError(url, 'outside_root', `only objects in the bucket ${JSON.stringify(this.bucket)} (S3_BUCKET_NAME) are used`);
+    }
+    return location;
   }
 
   /** Closes the client's pooled sockets. */

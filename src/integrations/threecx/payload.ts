@@ -44,7 +44,12 @@ export const threeCxEventBodySchema = z.object({
   timestamp: z.iso.datetime({ offset: true }),
   direction: direction.default('In'),
   duration: z.number().int().nonnegative().max(7 * 86_400).optional(),
-  recording_url: z.url().max(2048).optional(),
+  // A link anyone may follow from the call log: never `javascript:`, `file:` or `data:`.
+  recording_url: z
+    .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+    .max(2048)
+    .meta({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', description: 'http or https URL of the recording' })
+    .optional(),
   state: z.string().trim().max(64).optional(),
   pbx: z
     .string()
@@ -57,6 +62,3 @@ export const threeCxEventBodySchema = z.object({
 export const threeCxEventSchema = z.preprocess(applyAliases, threeCxEventBodySchema);
 
 export type ThreeCxEvent = z.infer<typeof threeCxEventSchema>;
-
-/** Namespace for call ids when the PBX does not name itself. */
-export const DEFAULT_PBX = 'default';

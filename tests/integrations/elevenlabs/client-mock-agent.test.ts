@@ -1,25 +1,8 @@
 import { MockAgent } from 'undici';
 import { ElevenLabsClient } from '../../../src/integrations/elevenlabs/client';
-import {
-  ElevenLabsNetworkError,
-  ElevenLabsOutcomeUnknownError,
-  ElevenLabsRateLimitError,
-  ElevenLabsUnexpectedResponseError,
-  ElevenLabsValidationError,
-} from '../../../src/integrations/elevenlabs/errors';
-import type { OutboundCallParams } from '../../../src/integrations/elevenlabs/outbound-call';
-import { expectRejection } from './helpers';
+import { expectElevenLabsError } from './helpers';
 
 const ORIGIN = 'https://api.elevenlabs.test';
-
-const call: OutboundCallParams = {
-  telephony: 'twilio',
-  agentId: 'agent_1',
-  agentPhoneNumberId: 'phnum_1',
-  toNumber: '+14155550123',
-  dynamicVariables: {},
-  userId: 'call_9',
-};
 
 describe('ElevenLabsClient at the HTTP boundary (undici MockAgent)', () => {
   let agent: MockAgent;
@@ -61,20 +44,20 @@ describe('ElevenLabsClient at the HTTP boundary (undici MockAgent)', () => {
       .get(ORIGIN)
       .intercept({ path: '/v1/voices/abc', method: 'GET' })
       .reply(429, { detail: { status: 'too_many_concurrent_requests', message: 'Too many concurrent requests.' } }, { headers: { 'retry-after': at } });
-    const error = await expectRejection(client.getVoice('abc'), ElevenLabsRateLimitError);
+    const error = await expectElevenLabsError(client.getVoice('abc'), 'rateLimit');
     expect(error.retryAfterMs).toBeGreaterThan(8_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(10_000);
   });
 
   it('a 2xx with the wrong shape is a non-retryable unexpected-response error', async () => {
     agent.get(ORIGIN).intercept({ path: '/v1/voices/abc', method: 'GET' }).reply(200, { voice_id: 'abc' });
-    const error = await expectRejection(client.getVoice('abc'), ElevenLabsUnexpectedResponseError);
+    const error = await expectElevenLabsError(client.getVoice('abc'), 'unexpectedResponse');
     expect(error.retryable).toBe(false);
   });
 
   it('a transport error before any byte was written is a retryable network error', async () => {
     agent.get(ORIGIN).intercept({ path: '/v1/user/subscription', method: 'GET' }).replyWithError(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
-    const error = await expectRejection(client.getSubscription(), ElevenLabsNetworkError);
+    const error = await expectElevenLabsError(client.getSubscription(), 'network');
     expect(error.code).toBe('ENOTFOUND');
   });
 
@@ -87,46 +70,6 @@ describe('ElevenLabsClient at the HTTP boundary (undici MockAgent)', () => {
       conversations: [],
       nextCursor: null,
       hasMore: false,
-    });
-  });
-
-  describe('outbound call classification', () => {
-    const intercept = () => agent.get(ORIGIN).intercept({ path: '/v1/convai/twilio/outbound-call', method: 'POST' });
-
-    it('returns success:false bodies as they are', async () => {
-      intercept().reply(200, { success: false, message: 'Agent not configured', conversation_id: null, callSid: null });
-      await expect(client.placeOutboundCall(call)).resolves.toEqual({
-        telephony: 'twilio',
-        success: false,
-        message: 'Agent not configured',
-        conversationId: null,
-        callSid: null,
-      });
-    });
-
-    it('503 → outcome unknown (the call may exist)', async () => {
-      intercept().reply(503, '<html>upstream unavailable</html>');
-      const error = await expectRejection(client.placeOutboundCall(call), ElevenLabsOutcomeUnknownError);
-      expect(error).toMatchObject({ reason: 'server_error', status: 503 });
-    });
-
-    it('2xx with an unreadable body → outcome unknown', async () => {
-      intercept().reply(200, 'not json');
-      const error = await expectRejection(client.placeOutboundCall(call), ElevenLabsOutcomeUnknownError);
-      expect(error.reason).toBe('invalid_response');
-    });
-
-    it('422 with an array detail → validation error (not placed)', async () => {
-      intercept().reply(422, { detail: [{ loc: ['body', 'to_number'], msg: 'Field required', type: 'missing' }] });
-      const error = await expectRejection(client.placeOutboundCall(call), ElevenLabsValidationError);
-      expect(error.issues).toEqual([{ loc: ['body', 'to_number'], msg: 'Field required', type: 'missing' }]);
-      expect(error.apiMessage).toBe('body.to_number: Field required');
-    });
-
-    it('429 system_busy → retryable, not placed', async () => {
-      intercept().reply(429, { detail: { status: 'system_busy', message: 'busy' } }, { headers: { 'retry-after': '3' } });
-      const error = await expectRejection(client.placeOutboundCall(call), ElevenLabsRateLimitError);
-      expect(error).toMatchObject({ code: 'system_busy', retryAfterMs: 3000, retryable: true });
     });
   });
 

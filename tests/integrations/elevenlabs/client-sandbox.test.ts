@@ -1,18 +1,7 @@
 import { ElevenLabsClient } from '../../../src/integrations/elevenlabs/client';
-import {
-  ElevenLabsAbortedError,
-  ElevenLabsAuthError,
-  ElevenLabsNetworkError,
-  ElevenLabsNotFoundError,
-  ElevenLabsQuotaExceededError,
-  ElevenLabsRateLimitError,
-  ElevenLabsServerError,
-  ElevenLabsTimeoutError,
-  ElevenLabsValidationError,
-  ElevenLabsVoiceLimitReachedError,
-} from '../../../src/integrations/elevenlabs/errors';
-import { type ElevenLabsSandbox, startElevenLabsSandbox } from '../../../src/integrations/elevenlabs/sandbox';
-import { closedPort, expectRejection, makeWavSample } from './helpers';
+import { isElevenLabsError } from '../../../src/integrations/elevenlabs/errors';
+import { type ElevenLabsSandbox, startElevenLabsSandbox } from '../../../simulators/elevenlabs';
+import { closedPort, expectElevenLabsError, makeWavSample } from './helpers';
 
 describe('ElevenLabsClient against the sandbox: voices, subscription, errors', () => {
   let sandbox: ElevenLabsSandbox;
@@ -69,14 +58,14 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
 
   it('listVoices errors are classified like the other methods', async () => {
     sandbox.setFailure('voices.list', { kind: '429', times: 1, retryAfter: '2' });
-    const limited = await expectRejection(client.listVoices(), ElevenLabsRateLimitError);
+    const limited = await expectElevenLabsError(client.listVoices(), 'rateLimit');
     expect(limited.retryable).toBe(true);
     sandbox.setFailure('voices.list', { kind: '500', times: 1 });
-    await expectRejection(client.listVoices(), ElevenLabsServerError);
+    await expectElevenLabsError(client.listVoices(), 'server');
     sandbox.setFailure('voices.list', { kind: 'invalid_api_key', times: 1 });
-    expect((await expectRejection(client.listVoices(), ElevenLabsAuthError)).retryable).toBe(false);
+    expect((await expectElevenLabsError(client.listVoices(), 'auth')).retryable).toBe(false);
     sandbox.setFailure('voices.list', { kind: 'timeout', times: 1 });
-    await expectRejection(client.listVoices({ timeoutMs: 200 }), ElevenLabsTimeoutError);
+    await expectElevenLabsError(client.listVoices({ timeoutMs: 200 }), 'timeout');
     expect((await client.listVoices()).length).toBeGreaterThan(0);
   });
 
@@ -111,20 +100,20 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
 
     await client.deleteVoice(created.voiceId);
     expect((await client.getSubscription()).voiceSlotsUsed).toBe(0);
-    const gone = await expectRejection(client.getVoice(created.voiceId), ElevenLabsNotFoundError);
+    const gone = await expectElevenLabsError(client.getVoice(created.voiceId), 'notFound');
     expect(gone).toMatchObject({ status: 404, code: 'voice_not_found', retryable: false });
     expect(gone.apiMessage).toBe(`A voice with the voice_id ${created.voiceId} was not found.`);
   });
 
   it('deleting an unknown voice is a non-retryable 404 voice_not_found', async () => {
-    const error = await expectRejection(client.deleteVoice('doesNotExist'), ElevenLabsNotFoundError);
+    const error = await expectElevenLabsError(client.deleteVoice('doesNotExist'), 'notFound');
     expect(error.code).toBe('voice_not_found');
   });
 
   it('rejects a wrong API key with 401 invalid_api_key', async () => {
     const wrong = new ElevenLabsClient({ baseUrl: sandbox.url, apiKey: 'nope' });
     try {
-      const error = await expectRejection(wrong.getSubscription(), ElevenLabsAuthError);
+      const error = await expectElevenLabsError(wrong.getSubscription(), 'auth');
       expect(error).toMatchObject({ status: 401, code: 'invalid_api_key', retryable: false });
     } finally {
       await wrong.close();
@@ -135,7 +124,7 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
     sandbox.configure({ voiceLimit: 2 });
     const a = await clone('a');
     await clone('b');
-    const error = await expectRejection(clone('c'), ElevenLabsVoiceLimitReachedError);
+    const error = await expectElevenLabsError(clone('c'), 'voiceLimitReached');
     expect(error).toMatchObject({ status: 400, code: 'voice_limit_reached', retryable: false });
     expect(error.apiMessage).toContain('(2 / 2)');
     await client.deleteVoice(a.voiceId);
@@ -147,13 +136,13 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
     const results = await Promise.allSettled([clone('x'), clone('y')]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected');
-    expect(rejected?.reason).toBeInstanceOf(ElevenLabsVoiceLimitReachedError);
+    expect(isElevenLabsError(rejected?.reason, 'voiceLimitReached')).toBe(true);
   });
 
   it('injected 429 with times=2 fails twice with Retry-After, then recovers', async () => {
     sandbox.setFailure('voices.add', { kind: '429', times: 2, retryAfter: '2' });
     for (let i = 0; i < 2; i++) {
-      const error = await expectRejection(clone(), ElevenLabsRateLimitError);
+      const error = await expectElevenLabsError(clone(), 'rateLimit');
       expect(error).toMatchObject({ status: 429, code: 'too_many_concurrent_requests', retryable: true, retryAfterMs: 2000 });
     }
     await expect(clone()).resolves.toHaveProperty('voiceId');
@@ -163,7 +152,7 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
   it('injected system_busy carries an HTTP-date Retry-After', async () => {
     const inFiveSeconds = new Date(Date.now() + 5_000).toUTCString();
     sandbox.setFailure('subscription', { kind: 'system_busy', times: 1, retryAfter: inFiveSeconds });
-    const error = await expectRejection(client.getSubscription(), ElevenLabsRateLimitError);
+    const error = await expectElevenLabsError(client.getSubscription(), 'rateLimit');
     expect(error.code).toBe('system_busy');
     expect(error.retryAfterMs).toBeGreaterThan(3_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(5_000);
@@ -171,25 +160,25 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
 
   it('injected 500 is a retryable server error', async () => {
     sandbox.setFailure('voices.get', { kind: '500', times: 1 });
-    const error = await expectRejection(client.getVoice('21m00Tcm4TlvDq8ikWAM'), ElevenLabsServerError);
+    const error = await expectElevenLabsError(client.getVoice('21m00Tcm4TlvDq8ikWAM'), 'server');
     expect(error).toMatchObject({ status: 500, code: 'something_went_wrong', retryable: true });
     await expect(client.getVoice('21m00Tcm4TlvDq8ikWAM')).resolves.toMatchObject({ category: 'premade' });
   });
 
   it('injected quota_exceeded, invalid_api_key and voice_limit_reached map to non-retryable errors', async () => {
     sandbox.setFailure('voices.add', { kind: 'quota_exceeded', times: 1 });
-    expect(await expectRejection(clone(), ElevenLabsQuotaExceededError)).toMatchObject({ status: 401, code: 'quota_exceeded', retryable: false });
+    expect(await expectElevenLabsError(clone(), 'quotaExceeded')).toMatchObject({ status: 401, code: 'quota_exceeded', retryable: false });
     sandbox.setFailure('voices.add', { kind: 'invalid_api_key', times: 1 });
-    await expectRejection(clone(), ElevenLabsAuthError);
+    await expectElevenLabsError(clone(), 'auth');
     sandbox.setFailure('voices.add', { kind: 'voice_limit_reached', times: 1 });
-    await expectRejection(clone(), ElevenLabsVoiceLimitReachedError);
+    await expectElevenLabsError(clone(), 'voiceLimitReached');
     await expect(clone()).resolves.toHaveProperty('voiceId');
   });
 
   it('a per-request timeout gives a retryable timeout error and the sandbox sees the client leave', async () => {
     sandbox.setFailure('subscription', { kind: 'timeout', times: 1 });
     const started = Date.now();
-    const error = await expectRejection(client.getSubscription({ timeoutMs: 150 }), ElevenLabsTimeoutError);
+    const error = await expectElevenLabsError(client.getSubscription({ timeoutMs: 150 }), 'timeout');
     expect(error.retryable).toBe(true);
     expect(Date.now() - started).toBeLessThan(1_000);
     const record = await sandbox.waitForRequest((r) => r.endpoint === 'subscription' && r.clientAborted === true);
@@ -203,7 +192,7 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
     await sandbox.waitForRequest((r) => r.endpoint === 'voices.add' && r.bodyBytes > 0);
     const abortedAt = performance.timeOrigin + performance.now();
     controller.abort();
-    const error = await expectRejection(pending, ElevenLabsAbortedError);
+    const error = await expectElevenLabsError(pending, 'aborted');
     expect(error.retryable).toBe(false);
     const record = await sandbox.waitForRequest((r) => r.endpoint === 'voices.add' && r.clientAborted === true);
     expect((record.closedAt ?? Infinity) - abortedAt).toBeLessThan(500);
@@ -212,7 +201,7 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
   });
 
   it('an already-aborted signal never reaches the API', async () => {
-    const error = await expectRejection(client.getSubscription({ signal: AbortSignal.abort() }), ElevenLabsAbortedError);
+    const error = await expectElevenLabsError(client.getSubscription({ signal: AbortSignal.abort() }), 'aborted');
     expect(error.name).toBe('ElevenLabsAbortedError');
     expect(sandbox.requests).toHaveLength(0);
   });
@@ -220,7 +209,7 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
   it('connection refused is a retryable network error', async () => {
     const dead = new ElevenLabsClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, apiKey: 'k' });
     try {
-      const error = await expectRejection(dead.getSubscription(), ElevenLabsNetworkError);
+      const error = await expectElevenLabsError(dead.getSubscription(), 'network');
       expect(error).toMatchObject({ code: 'ECONNREFUSED', retryable: true });
     } finally {
       await dead.close();
@@ -228,7 +217,7 @@ describe('ElevenLabsClient against the sandbox: voices, subscription, errors', (
   });
 
   it('refuses to build an invalid clone request', async () => {
-    await expectRejection(client.createVoiceClone({ name: 'x', samples: [] }), ElevenLabsValidationError);
+    await expectElevenLabsError(client.createVoiceClone({ name: 'x', samples: [] }), 'validation');
     expect(sandbox.requests).toHaveLength(0);
   });
 

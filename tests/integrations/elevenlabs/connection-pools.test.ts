@@ -1,22 +1,22 @@
 import path from 'node:path';
 import { ElevenLabsClient, type ElevenLabsClientOptions } from '../../../src/integrations/elevenlabs/client';
-import { ElevenLabsAbortedError, ElevenLabsOutcomeUnknownError, ElevenLabsTimeoutError } from '../../../src/integrations/elevenlabs/errors';
-import type { OutboundCallParams } from '../../../src/integrations/elevenlabs/outbound-call';
-import { type ElevenLabsSandbox, startElevenLabsSandbox } from '../../../src/integrations/elevenlabs/sandbox';
-import type { SandboxRequestRecord } from '../../../src/integrations/elevenlabs/sandbox/types';
+import { type ElevenLabsSandbox, startElevenLabsSandbox } from '../../../simulators/elevenlabs';
+import type { SandboxRequestRecord } from '../../../simulators/elevenlabs/types';
 import { spawnService } from '../../support/process';
-import { expectRejection, makeWavSample } from './helpers';
+import { expectElevenLabsError, makeWavSample } from './helpers';
 
 /**
  * Connection pools and the two deadlines (queueTimeoutMs while waiting for a connection, timeoutMs
  * once on the wire), against the sandbox over real sockets. Every client here has ONE connection
- * per pool, so "queued behind" is certain rather than a matter of load. Assertions are on outcomes
- * and on the order the sandbox saw things; the slow requests are many times longer than the
- * deadlines they are compared with.
+ * per pool, so "queued behind" is certain rather than a matter of load. Slow speech synthesis holds
+ * the general pool's connection. Assertions are on outcomes and on the order the sandbox saw
+ * things; the slow requests are many times longer than the deadlines they are compared with.
  */
 describe('ElevenLabsClient connection pools and deadlines', () => {
   let sandbox: ElevenLabsSandbox;
   const clients: ElevenLabsClient[] = [];
+  /** Rachel, a premade voice in ElevenLabs and in the sandbox. */
+  const voiceId = '21m00Tcm4TlvDq8ikWAM';
 
   const newClient = (options: Partial<ElevenLabsClientOptions> = {}): ElevenLabsClient => {
     const client = new ElevenLabsClient({ baseUrl: sandbox.url, apiKey: 'test-key', connections: 1, uploadConnections: 1, ...options });
@@ -24,18 +24,16 @@ describe('ElevenLabsClient connection pools and deadlines', () => {
     return client;
   };
 
-  const call = (userId: string, extra: Partial<OutboundCallParams> = {}): OutboundCallParams => ({
-    telephony: 'twilio',
-    agentId: 'agent_pool',
-    agentPhoneNumberId: 'phnum_pool',
-    toNumber: '+14155550123',
-    dynamicVariables: {},
-    userId,
-    ...extra,
-  });
-
-  const userIdOf = (r: SandboxRequestRecord): unknown => (r.json as any)?.conversation_initiation_client_data?.user_id;
-  const outboundCalls = (userId: string): SandboxRequestRecord[] => sandbox.requests.filter((r) => r.endpoint === 'outboundCall' && userIdOf(r) === userId);
+  const speak = (client: ElevenLabsClient, text: string, extra: { signal?: AbortSignal; timeoutMs?: number } = {}) =>
+    client.textToSpeech({ voiceId, text, ...extra });
+  const ttsRequests = (text: string): SandboxRequestRecord[] =>
+    sandbox.requests.filter((r) => r.endpoint === 'tts' && (r.json as { text?: string } | undefined)?.text === text);
+  const slowSpeechOnTheWire = async (client: ElevenLabsClient) => {
+    sandbox.configure({ ttsLatencyMs: 3_000 });
+    const slow = track(speak(client, 'slow'));
+    await sandbox.waitForRequest((r) => r.endpoint === 'tts' && r.bodyBytes > 0);
+    return slow;
+  };
 
   /** The promise plus whether it has settled yet, to assert on ordering without clocks. */
   function track<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
@@ -48,45 +46,38 @@ describe('ElevenLabsClient connection pools and deadlines', () => {
   }
 
   beforeAll(async () => {
-    sandbox = await startElevenLabsSandbox({
-      apiKey: 'test-key',
-      apiLatencyMs: 1,
-      outboundCallLatencyMs: 10,
-      ringDurationMs: 60_000,
-    });
+    sandbox = await startElevenLabsSandbox({ apiKey: 'test-key', apiLatencyMs: 1, ttsLatencyMs: 10 });
   });
   afterEach(async () => {
     // Reset first: it answers or drops whatever a failed test left in flight, so close() need not wait for it.
     sandbox.reset();
     await Promise.all(clients.splice(0).map((c) => c.close()));
-    sandbox.configure({ apiLatencyMs: 1, outboundCallLatencyMs: 10, cloneLatencyMs: { min: 5_000, max: 30_000 } });
+    sandbox.configure({ apiLatencyMs: 1, ttsLatencyMs: 10, cloneLatencyMs: { min: 5_000, max: 30_000 } });
   });
   afterAll(async () => {
     await sandbox.close();
   });
 
-  it('a slow upload holds only the upload pool: outbound calls, conversation polls and voice lists still go through', async () => {
+  it('a slow upload holds only the upload pool: speech, conversation lists and voice lists still go through', async () => {
     // A shared pool of one connection would make everything below wait for the 20 s upload (and fail after queueTimeoutMs).
     const client = newClient({ queueTimeoutMs: 10_000 });
-    const { conversationId } = await client.placeOutboundCall(call('before_upload'));
-
     sandbox.configure({ cloneLatencyMs: 20_000 });
     const cancelUpload = new AbortController();
     const upload = track(client.createVoiceClone({ name: 'slow upload', samples: [makeWavSample()], signal: cancelUpload.signal }));
     await sandbox.waitForRequest((r) => r.endpoint === 'voices.add' && r.bodyBytes > 0);
 
-    const placed = await client.placeOutboundCall(call('during_upload'));
-    const conversation = await client.getConversation(conversationId ?? '');
+    const audio = await speak(client, 'during the upload');
+    const conversations = await client.listConversations();
     const voices = await client.listVoices();
 
-    expect(placed.success).toBe(true);
-    expect(conversation.userId).toBe('before_upload');
+    expect(audio.length).toBeGreaterThan(0);
+    expect(conversations.conversations).toEqual([]);
     expect(voices.length).toBeGreaterThan(0);
     expect(upload.settled()).toBe(false);
     expect(sandbox.requests.find((r) => r.endpoint === 'voices.add')?.respondedAt).toBeUndefined();
 
     cancelUpload.abort();
-    await expectRejection(upload.promise, ElevenLabsAbortedError);
+    await expectElevenLabsError(upload.promise, 'aborted');
   });
 
   it('uploads queue on their own pool, behind each other', async () => {
@@ -105,100 +96,88 @@ describe('ElevenLabsClient connection pools and deadlines', () => {
 
   it('timeoutMs starts on the wire: a request queued longer than its timeoutMs (but within queueTimeoutMs) succeeds', async () => {
     const client = newClient({ queueTimeoutMs: 20_000 });
-    sandbox.configure({ outboundCallLatencyMs: 3_000 });
-    const slowCall = track(client.placeOutboundCall(call('slow_call')));
-    await sandbox.waitForRequest((r) => r.endpoint === 'outboundCall' && r.bodyBytes > 0);
+    const slow = await slowSpeechOnTheWire(client);
 
     const queuedAt = performance.now();
     const subscription = await client.getSubscription({ timeoutMs: 300 });
     const waitedMs = performance.now() - queuedAt;
 
     expect(subscription.tier).toEqual(expect.any(String));
-    const [outbound] = outboundCalls('slow_call');
+    const [tts] = ttsRequests('slow');
     const sub = sandbox.requests.find((r) => r.endpoint === 'subscription');
     // It waited for the only connection, far longer than its own 300 ms deadline, and only then went out.
-    expect(sub!.receivedAt).toBeGreaterThanOrEqual(outbound!.respondedAt!);
+    expect(sub!.receivedAt).toBeGreaterThanOrEqual(tts!.respondedAt!);
     expect(waitedMs).toBeGreaterThan(300);
-    await slowCall.promise;
+    await slow.promise;
   });
 
-  it('queueTimeoutMs: an outbound call that never got a connection is "not placed" (ElevenLabsTimeoutError) and never reaches the API', async () => {
+  it('queueTimeoutMs: a request that never got a connection is a retryable timeout and never reaches the API', async () => {
     const client = newClient({ queueTimeoutMs: 300 });
-    sandbox.configure({ outboundCallLatencyMs: 3_000 });
-    const slowCall = track(client.placeOutboundCall(call('slow_call')));
-    await sandbox.waitForRequest((r) => r.endpoint === 'outboundCall' && r.bodyBytes > 0);
+    const slow = await slowSpeechOnTheWire(client);
 
-    const error = await expectRejection(client.placeOutboundCall(call('queued_call')), ElevenLabsTimeoutError);
-    // Given up while the slow call still held the connection, not once it freed up.
-    expect(slowCall.settled()).toBe(false);
-    expect(error).not.toBeInstanceOf(ElevenLabsOutcomeUnknownError);
+    const error = await expectElevenLabsError(speak(client, 'queued'), 'timeout');
+    // Given up while the slow request still held the connection, not once it freed up.
+    expect(slow.settled()).toBe(false);
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('waited 300 ms for a connection');
     expect(error.message).not.toContain('timed out after');
 
-    await slowCall.promise;
+    await slow.promise;
     // FIFO queue: once this later request is answered, the abandoned POST has left undici's queue.
     await client.getSubscription();
-    expect(outboundCalls('queued_call')).toHaveLength(0);
-    expect(outboundCalls('slow_call')).toHaveLength(1);
+    expect(ttsRequests('queued')).toHaveLength(0);
+    expect(ttsRequests('slow')).toHaveLength(1);
   });
 
-  it('caller abort while queued: ElevenLabsAbortedError at once, and the POST is never sent', async () => {
+  it('caller abort while queued: aborted at once, and the request is never sent', async () => {
     const client = newClient({ queueTimeoutMs: 20_000 });
-    sandbox.configure({ outboundCallLatencyMs: 3_000 });
-    const slowCall = track(client.placeOutboundCall(call('slow_call')));
-    await sandbox.waitForRequest((r) => r.endpoint === 'outboundCall' && r.bodyBytes > 0);
+    const slow = await slowSpeechOnTheWire(client);
 
     const controller = new AbortController();
-    const queued = client.placeOutboundCall(call('aborted_in_queue', { signal: controller.signal }));
+    const queued = speak(client, 'aborted in the queue', { signal: controller.signal });
     controller.abort();
-    const error = await expectRejection(queued, ElevenLabsAbortedError);
-    expect(error).not.toBeInstanceOf(ElevenLabsOutcomeUnknownError);
-    expect(slowCall.settled()).toBe(false);
+    const error = await expectElevenLabsError(queued, 'aborted');
+    expect(error.retryable).toBe(false);
+    expect(slow.settled()).toBe(false);
 
-    await slowCall.promise;
+    await slow.promise;
     await client.getSubscription();
-    expect(outboundCalls('aborted_in_queue')).toHaveLength(0);
+    expect(ttsRequests('aborted in the queue')).toHaveLength(0);
   });
 
-  it('a request on the wire longer than timeoutMs still times out: outcome unknown for the call, a timeout for a GET', async () => {
+  it('a request on the wire longer than timeoutMs times out, and the sandbox sees the client leave', async () => {
     const client = newClient({ queueTimeoutMs: 20_000 });
-    sandbox.setFailure('outboundCall', { kind: 'timeout', times: 1 });
-    const unknown = await expectRejection(client.placeOutboundCall(call('held_call', { timeoutMs: 200 })), ElevenLabsOutcomeUnknownError);
-    expect(unknown.reason).toBe('timeout');
-    expect(unknown.message).toContain('timed out after 200 ms');
-    expect(outboundCalls('held_call')).toHaveLength(1);
+    sandbox.setFailure('tts', { kind: 'timeout', times: 1 });
+    const held = await expectElevenLabsError(speak(client, 'held', { timeoutMs: 200 }), 'timeout');
+    expect(held.message).toContain('timed out after 200 ms');
+    expect(ttsRequests('held')).toHaveLength(1);
 
     sandbox.setFailure('subscription', { kind: 'timeout', times: 1 });
-    const timeout = await expectRejection(client.getSubscription({ timeoutMs: 200 }), ElevenLabsTimeoutError);
+    const timeout = await expectElevenLabsError(client.getSubscription({ timeoutMs: 200 }), 'timeout');
     expect(timeout.message).toContain('timed out after 200 ms');
     expect(await sandbox.waitForRequest((r) => r.endpoint === 'subscription' && r.clientAborted === true)).toBeDefined();
   });
 
   it('healthCheck does not wait past its own deadline for a connection', async () => {
     const client = newClient({ queueTimeoutMs: 20_000 });
-    sandbox.configure({ outboundCallLatencyMs: 3_000 });
-    const slowCall = track(client.placeOutboundCall(call('slow_call')));
-    await sandbox.waitForRequest((r) => r.endpoint === 'outboundCall' && r.bodyBytes > 0);
+    const slow = await slowSpeechOnTheWire(client);
 
     const health = await client.healthCheck({ timeoutMs: 200 });
     expect(health.ok).toBe(false);
     expect(health.error).toContain('waited 200 ms for a connection');
-    expect(slowCall.settled()).toBe(false);
-    await slowCall.promise;
+    expect(slow.settled()).toBe(false);
+    await slow.promise;
   });
 
-  it('reports each request through onRequest with its own failure kind', async () => {
+  it('reports each request through onRequest with its own failure kind and a bounded endpoint label', async () => {
     const events: { endpoint: string; failure: string | null }[] = [];
     const client = newClient({ queueTimeoutMs: 300, onRequest: (e) => events.push({ endpoint: e.endpoint, failure: e.failure }) });
-    sandbox.configure({ outboundCallLatencyMs: 3_000 });
-    const slowCall = client.placeOutboundCall(call('slow_call'));
-    await sandbox.waitForRequest((r) => r.endpoint === 'outboundCall' && r.bodyBytes > 0);
-    await expectRejection(client.listVoices(), ElevenLabsTimeoutError);
-    await slowCall;
+    const slow = await slowSpeechOnTheWire(client);
+    await expectElevenLabsError(client.listVoices(), 'timeout');
+    await slow.promise;
     expect(events).toEqual([
       { endpoint: '/v1/voices', failure: 'timeout' },
-      { endpoint: '/v1/convai/twilio/outbound-call', failure: null },
+      { endpoint: '/v1/text-to-speech/{voice_id}', failure: null },
     ]);
   });
 });

@@ -1,28 +1,41 @@
 /**
- * Contract test: everything the client sends and everything the sandbox answers is checked against
- * the real ElevenLabs OpenAPI 3.1 spec (../shared/reference/elevenlabs-openapi.json) with Ajv.
- * A missing spec fails the suite, locally and in CI.
+ * Contract test: everything the client sends and everything the sandbox answers is checked with Ajv
+ * against the real ElevenLabs OpenAPI 3.1 spec, as cut down by scripts/extract-openapi-subset.ts
+ * (tests/fixtures/elevenlabs/openapi-subset.json).
  */
 import { FormData, request } from 'undici';
+import { agentSchema, signedUrlSchema } from '../../../src/integrations/elevenlabs/agent-settings';
+import { openAgentConversation } from '../../../src/integrations/elevenlabs/agent-socket';
 import { ElevenLabsClient } from '../../../src/integrations/elevenlabs/client';
-import { errorBodySchema } from '../../../src/integrations/elevenlabs/schemas';
-import { addVoiceResponseSchema, deleteVoiceResponseSchema, subscriptionSchema, voicesListSchema } from '../../../src/integrations/elevenlabs/schemas';
-import { buildOutboundCallBody, type OutboundCallParams } from '../../../src/integrations/elevenlabs/outbound-call';
-import { type ElevenLabsSandbox, type SandboxEndpoint, SANDBOX_ENDPOINTS, startElevenLabsSandbox } from '../../../src/integrations/elevenlabs/sandbox';
-import type { SandboxRequestRecord } from '../../../src/integrations/elevenlabs/sandbox/types';
+import { buildConversationInitiation, type ConversationInitiation } from '../../../src/integrations/elevenlabs/conversation-init';
+import {
+  addVoiceResponseSchema,
+  deleteVoiceResponseSchema,
+  errorBodySchema,
+  subscriptionSchema,
+  voicesListSchema,
+} from '../../../src/integrations/elevenlabs/schemas';
+import { buildTextToSpeechRequest } from '../../../src/integrations/elevenlabs/text-to-speech';
+import {
+  DEFAULT_AGENT_ID,
+  type ElevenLabsSandbox,
+  RACHEL_VOICE_ID,
+  type SandboxEndpoint,
+  SANDBOX_ENDPOINTS,
+  type SandboxRequestRecord,
+  startElevenLabsSandbox,
+} from '../../../simulators/elevenlabs';
+import { type InitWebhookServer, startInitWebhookServer } from './init-webhook-server';
 import { formatErrors, OpenApiSpec, SPEC_PATH } from './openapi-spec';
-import { makeWavSample, sleep, startWebhookReceiver, type WebhookReceiver } from './helpers';
+import { makeWavSample, startWebhookReceiver, type WebhookReceiver } from './helpers';
 
 const KEY = 'contract-key';
+const TRUNK_NUMBER = '+4930123450001';
 
-const callParams = (overrides: Partial<OutboundCallParams> = {}): OutboundCallParams => ({
-  telephony: 'sip_trunk',
-  agentId: 'agent_contract',
-  agentPhoneNumberId: 'phnum_contract',
-  toNumber: '+4930123456',
-  voiceId: 'c38kUX8pkfYO2kHyqfFy',
+const initiation = (overrides: Partial<ConversationInitiation> = {}): ConversationInitiation => ({
+  voiceId: RACHEL_VOICE_ID,
   firstMessage: 'Hallo {{caller_name}}',
-  dynamicVariables: { caller_name: 'Ana', attempt: 2, ratio: 0.5, vip: false, note: null },
+  dynamicVariables: { caller_name: 'Ana', attempt: 2, ratio: 0.5, vip: false },
   userId: 'call_contract',
   ...overrides,
 });
@@ -31,23 +44,29 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
   let spec: OpenApiSpec;
   let sandbox: ElevenLabsSandbox;
   let receiver: WebhookReceiver;
+  let initWebhook: InitWebhookServer;
   let log: SandboxRequestRecord[];
+  /** Every conversation_initiation_client_data ElevenLabs received: WebSocket first messages and webhook answers. */
+  let initMessages: unknown[];
 
   beforeAll(async () => {
     spec = OpenApiSpec.load();
     receiver = await startWebhookReceiver();
+    initWebhook = await startInitWebhookServer(() => initiation({ userId: 'call_sip', firstMessage: null }));
     sandbox = await startElevenLabsSandbox({
       apiKey: KEY,
       cloneLatencyMs: 5,
       apiLatencyMs: 0,
-      outboundCallLatencyMs: 5,
-      ringDurationMs: 300,
-      callDurationMs: 40,
+      ttsLatencyMs: 0,
+      agentFirstAudioLatencyMs: 10,
+      callDurationMs: 150,
       analysisDurationMs: 20,
+      pingIntervalMs: 50,
       voiceLimit: 3,
       webhookUrl: receiver.url,
       webhookSecret: 'contract-secret',
-      failNumbers: { '+4930999000': 'no-answer' },
+      sipNumbers: { [TRUNK_NUMBER]: DEFAULT_AGENT_ID },
+      conversationInitWebhook: { url: initWebhook.url },
     });
     const client = new ElevenLabsClient({ baseUrl: sandbox.url, apiKey: KEY });
     try {
@@ -56,16 +75,19 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
     } finally {
       await client.close();
     }
-    log = sandbox.requests.filter((r) => r.endpoint !== 'control');
+    log = sandbox.requests.filter((r) => r.endpoint !== 'control' && r.endpoint !== 'convai.conversation');
+    initMessages = [...[...sandbox.conversations.values()].map((c) => c.clientData), ...initWebhook.exchanges.map((e) => e.response)].filter((m) => m !== null);
   });
 
   afterAll(async () => {
     await sandbox?.close();
     await receiver?.close();
+    await initWebhook?.close();
   });
 
-  it('loads the spec and covers every sandbox endpoint with traffic', () => {
+  it('loads the subset, which names its source, and covers every sandbox endpoint with traffic', () => {
     expect(spec.doc.openapi).toMatch(/^3\.1/);
+    expect(spec.doc['x-subset-of']).toMatchObject({ repo: 'elevenlabs/elevenlabs-docs', path: 'fern/apis/api/openapi.json', commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
     const covered = new Set(log.map((r) => r.endpoint));
     for (const endpoint of SANDBOX_ENDPOINTS) expect(covered).toContain(endpoint);
   });
@@ -77,7 +99,7 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
       expect(op?.operation.parameters?.some((p) => p.in === 'header' && p.name === 'xi-api-key')).toBe(true);
     }
     expect(spec.findOperation('GET', '/v1/voice_lab/voices')).toBeUndefined();
-    expect(spec.findOperation('POST', '/v1/agents/agent_1/calls')).toBeUndefined();
+    expect(spec.findOperation('POST', '/v1/convai/twilio/outbound-call')).toBeUndefined();
   });
 
   it('path and query parameters validate against the operation parameters', () => {
@@ -100,10 +122,11 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
     }
     const list = log.find((r) => r.endpoint === 'conversations.list' && r.query.user_id !== undefined);
     expect(Object.keys(list?.query ?? {}).sort()).toEqual(['agent_id', 'call_start_after_unix', 'call_start_before_unix', 'page_size', 'user_id']);
+    expect(log.filter((r) => r.endpoint === 'tts' && r.status === 200).map((r) => r.query.output_format)).toEqual(['pcm_8000', 'pcm_16000', 'ulaw_8000']);
   });
 
-  it('JSON bodies the client sent validate against the requestBody schema', () => {
-    const sent = log.filter((r) => r.endpoint === 'outboundCall' && r.apiKeyValid && r.json !== undefined && r.status === 200);
+  it('text-to-speech bodies the client sent validate against the requestBody schema', () => {
+    const sent = log.filter((r) => (r.endpoint === 'tts' || r.endpoint === 'tts.stream') && r.status === 200);
     expect(sent.length).toBeGreaterThanOrEqual(4);
     for (const r of sent) {
       const op = spec.findOperation(r.method, r.path);
@@ -111,32 +134,31 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
       const validate = spec.requestBodyValidator(op, 'application/json');
       if (!validate(r.json)) throw new Error(`${r.path} body invalid: ${formatErrors(validate)}`);
     }
+    const validate = spec.requestBodyValidator(spec.findOperation('POST', '/v1/text-to-speech/x')!, 'application/json');
+    expect(validate(buildTextToSpeechRequest({ voiceId: 'x', text: 'Hallo', modelId: 'eleven_flash_v2_5' }).json)).toBe(true);
   });
 
-  it.each([
-    ['sip_trunk with overrides', callParams()],
-    ['twilio with overrides', callParams({ telephony: 'twilio' })],
-    ['no overrides', callParams({ voiceId: undefined, firstMessage: undefined })],
-    ['voice only', callParams({ firstMessage: undefined, dynamicVariables: {} })],
-    ['first message only', callParams({ voiceId: undefined, telephony: 'twilio' })],
-  ])('buildOutboundCallBody (%s) validates against the spec', (_label, params) => {
-    const body = buildOutboundCallBody(params);
-    const op = spec.findOperation('POST', params.telephony === 'twilio' ? '/v1/convai/twilio/outbound-call' : '/v1/convai/sip-trunk/outbound-call');
-    if (op === undefined) throw new Error('outbound-call path missing from the spec');
-    const validate = spec.requestBodyValidator(op, 'application/json');
-    if (!validate(body)) throw new Error(formatErrors(validate));
-    expect(JSON.stringify(body)).not.toMatch(/:\s*""|"voice_id":null|"first_message":null/);
+  it('conversation_initiation_client_data (WebSocket opener and webhook answer) has the ConversationInitiationClientDataRequest shape', () => {
+    const validate = spec.component('ConversationInitiationClientDataRequest-Input');
+    expect(initMessages.length).toBeGreaterThanOrEqual(3);
+    for (const message of initMessages) if (!validate(message)) throw new Error(`${JSON.stringify(message)}: ${formatErrors(validate)}`);
+    for (const variant of [initiation(), initiation({ voiceId: null }), initiation({ firstMessage: null }), initiation({ voiceId: null, firstMessage: null, dynamicVariables: {} })]) {
+      const message = buildConversationInitiation(variant);
+      if (!validate(message)) throw new Error(formatErrors(validate));
+      expect(JSON.stringify(message)).not.toMatch(/:\s*""|:null/);
+    }
   });
 
   it('the validators reject invalid documents (they are live, not permissive)', () => {
-    const op = spec.findOperation('POST', '/v1/convai/twilio/outbound-call');
-    if (op === undefined) throw new Error('unreachable');
-    const validate = spec.requestBodyValidator(op, 'application/json');
-    expect(validate({ agent_id: 'a' })).toBe(false);
-    expect(validate({ ...buildOutboundCallBody(callParams()), conversation_initiation_client_data: { dynamic_variables: { x: { nested: 1 } } } })).toBe(false);
+    const tts = spec.requestBodyValidator(spec.findOperation('POST', '/v1/text-to-speech/x')!, 'application/json');
+    expect(tts({ model_id: 'eleven_flash_v2_5' })).toBe(false);
+    const init = spec.component('ConversationInitiationClientDataRequest-Input');
+    expect(init({ ...buildConversationInitiation(initiation()), dynamic_variables: { x: { nested: 1 } } })).toBe(false);
+    expect(init({ conversation_config_override: { tts: { voice_id: 5 } } })).toBe(false);
     const conversation = spec.component('GetConversationResponseModel');
     expect(conversation({ agent_id: 'a', conversation_id: 'c', status: 'bogus', transcript: [], metadata: {}, has_audio: false })).toBe(false);
-    expect(spec.component('TwilioOutboundCallResponse')({ success: true, message: 'ok', conversation_id: 'c', call_sid: 'CA1' })).toBe(false);
+    expect(spec.component('ConversationSignedUrlResponseModel')({})).toBe(false);
+    expect(spec.component('GetAgentResponseModel')({ agent_id: 'a', name: 'n' })).toBe(false);
   });
 
   it('multipart field names are properties of the voices/add schema, required ones present, repeats only for arrays', () => {
@@ -169,10 +191,10 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
     expect(new Set(full?.multipart?.fieldNames)).toEqual(new Set(['name', 'files', 'description', 'labels', 'remove_background_noise']));
   });
 
-  it('every sandbox response the spec describes validates against its response schema', () => {
+  it('every sandbox JSON response the spec describes validates against its response schema', () => {
     const checked = new Map<string, Set<number>>();
     for (const r of log) {
-      if (r.status === undefined) continue;
+      if (r.status === undefined || r.responseBytes !== undefined) continue;
       const op = spec.findOperation(r.method, r.path);
       if (op === undefined) continue;
       const validate = spec.responseValidator(op, r.status);
@@ -182,18 +204,20 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
         continue;
       }
       if (!validate(r.responseJson)) throw new Error(`${r.method} ${r.path} ${r.status} invalid: ${formatErrors(validate)}\n${JSON.stringify(r.responseJson)}`);
-      const key = r.endpoint === 'outboundCall' ? `${r.endpoint}:${r.path}` : r.endpoint;
-      checked.set(key, new Set([...(checked.get(key) ?? []), r.status]));
+      checked.set(r.endpoint, new Set([...(checked.get(r.endpoint) ?? []), r.status]));
     }
-    for (const endpoint of SANDBOX_ENDPOINTS.filter((e) => e !== 'outboundCall')) expect(checked.get(endpoint)).toContain(200);
-    expect(checked.get('outboundCall:/v1/convai/twilio/outbound-call')).toEqual(new Set([200, 422]));
-    expect(checked.get('outboundCall:/v1/convai/sip-trunk/outbound-call')).toEqual(new Set([200, 422]));
-    expect(checked.get('voices.add')).toContain(422);
-    expect(checked.get('conversations.list')).toContain(422);
-    expect(checked.get('voices.list')).toEqual(new Set([200, 422]));
+    for (const endpoint of SANDBOX_ENDPOINTS.filter((e) => e !== 'tts' && e !== 'tts.stream')) expect(checked.get(endpoint)).toContain(200);
+    for (const endpoint of ['voices.add', 'conversations.list', 'voices.list', 'tts', 'tts.stream', 'signedUrl'] as const) expect(checked.get(endpoint)).toContain(422);
   });
 
-  it('GET /v1/voices: the operation exists, and the sandbox lists premade and cloned voices (with labels) as GetVoicesResponseModel', () => {
+  it('text-to-speech answers with audio bytes, not JSON (the spec names only audio/mpeg for every output_format)', () => {
+    const op = spec.findOperation('POST', '/v1/text-to-speech/x')!;
+    expect(Object.keys(op.operation.responses['200']?.content ?? {})).toEqual(['audio/mpeg']);
+    const audio = log.filter((r) => (r.endpoint === 'tts' || r.endpoint === 'tts.stream') && r.status === 200);
+    for (const r of audio) expect(r.responseBytes).toBeGreaterThan(0);
+  });
+
+  it('GET /v1/voices: the sandbox lists premade and cloned voices (with labels) as GetVoicesResponseModel', () => {
     const op = spec.findOperation('GET', '/v1/voices');
     expect(op?.template).toBe('/v1/voices');
     expect(op?.operation.parameters?.map((p) => p.name)).toContain('show_legacy');
@@ -201,7 +225,6 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
     if (validate === undefined) throw new Error('GET /v1/voices has no 200 JSON schema');
     const lists = log.filter((r) => r.endpoint === 'voices.list' && r.status === 200);
     expect(lists.map((r) => r.query)).toEqual(expect.arrayContaining([{}, { show_legacy: 'true' }]));
-    for (const r of lists) if (!validate(r.responseJson)) throw new Error(formatErrors(validate));
     const voices = (lists[0]!.responseJson as { voices: { category: string; labels: Record<string, string> }[] }).voices;
     expect(voices.map((v) => v.category)).toEqual(expect.arrayContaining(['premade', 'cloned']));
     expect(voices.find((v) => v.category === 'cloned' && v.labels.accent === 'berlin')).toBeDefined();
@@ -212,7 +235,7 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
     const statuses = new Set(
       log.filter((r) => r.endpoint === 'conversations.get' && r.status === 200).map((r) => (r.responseJson as { status: string }).status),
     );
-    expect([...statuses]).toEqual(expect.arrayContaining(['initiated', 'done', 'failed']));
+    expect([...statuses]).toEqual(expect.arrayContaining(['in-progress', 'done', 'failed']));
   });
 
   it('post_call_transcription webhook data has the GetConversationResponseModel shape', () => {
@@ -220,7 +243,7 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
     const transcriptions = receiver.received
       .map((h) => JSON.parse(h.rawBody.toString('utf8')) as { type: string; event_timestamp: number; data: unknown })
       .filter((e) => e.type === 'post_call_transcription');
-    expect(transcriptions.length).toBeGreaterThanOrEqual(2);
+    expect(transcriptions.length).toBeGreaterThanOrEqual(3);
     for (const event of transcriptions) {
       expect(Number.isInteger(event.event_timestamp)).toBe(true);
       if (!validate(event.data)) throw new Error(formatErrors(validate));
@@ -233,6 +256,8 @@ describe(`ElevenLabs contract (${SPEC_PATH})`, () => {
     expect(deleteVoiceResponseSchema.safeParse(example('DeleteVoiceResponseModel')).success).toBe(true);
     expect(subscriptionSchema.safeParse(example('ExtendedSubscriptionResponseModel')).success).toBe(true);
     expect(voicesListSchema.safeParse(example('GetVoicesResponseModel')).success).toBe(true);
+    expect(agentSchema.safeParse(example('GetAgentResponseModel')).success).toBe(true);
+    expect(signedUrlSchema.safeParse({ signed_url: 'wss://x' }).success).toBe(true);
   });
 });
 
@@ -249,6 +274,11 @@ async function exerciseEverything(client: ElevenLabsClient, sandbox: ElevenLabsS
   };
   const inject = (endpoint: SandboxEndpoint, kind: '429' | '500' | 'invalid_api_key' | 'quota_exceeded') =>
     sandbox.setFailure(endpoint, { kind, times: 1 });
+  const talk = async (init: ConversationInitiation) => {
+    const conversation = await openAgentConversation({ url: client.agentSocketUrl(DEFAULT_AGENT_ID), initiation: init, connectTimeoutMs: 2_000 });
+    const closed = new Promise((resolve) => conversation.on('close', resolve));
+    return { conversation, closed };
+  };
 
   await client.getSubscription();
   const full = await client.createVoiceClone({
@@ -260,7 +290,7 @@ async function exerciseEverything(client: ElevenLabsClient, sandbox: ElevenLabsS
   });
   const minimal = await client.createVoiceClone({ name: 'Minimal', samples: [makeWavSample()] });
   await client.getVoice(full.voiceId);
-  await client.getVoice('21m00Tcm4TlvDq8ikWAM');
+  await client.getVoice(RACHEL_VOICE_ID);
   await client.listVoices();
   await client.listVoices({ showLegacy: true });
   await client.createVoiceClone({ name: 'Third', samples: [makeWavSample()] });
@@ -269,19 +299,34 @@ async function exerciseEverything(client: ElevenLabsClient, sandbox: ElevenLabsS
   await swallow(client.deleteVoice(minimal.voiceId));
   await swallow(client.getVoice('unknownVoice'));
 
-  const sip = await client.placeOutboundCall(callParams());
-  await client.getConversation(sip.conversationId ?? '');
-  const twilio = await client.placeOutboundCall(callParams({ telephony: 'twilio', userId: 'call_contract_2' }));
-  await client.placeOutboundCall(callParams({ voiceId: undefined, firstMessage: undefined, userId: 'call_plain' }));
-  const failed = await client.placeOutboundCall(callParams({ telephony: 'twilio', firstMessage: undefined, toNumber: '+4930999000', userId: 'call_busy' }));
-  await sleep(450);
-  await client.getConversation(sip.conversationId ?? '');
-  await client.getConversation(twilio.conversationId ?? '');
-  await client.getConversation(failed.conversationId ?? '');
+  await client.textToSpeech({ voiceId: full.voiceId, text: 'Thanks for holding.' });
+  await client.textToSpeech({ voiceId: RACHEL_VOICE_ID, text: 'One moment.', outputFormat: 'pcm_16000', modelId: 'eleven_flash_v2_5' });
+  await client.textToSpeech({ voiceId: RACHEL_VOICE_ID, text: 'One moment.', outputFormat: 'ulaw_8000' });
+  await raw('POST', `/v1/text-to-speech/${RACHEL_VOICE_ID}/stream?output_format=pcm_8000`, JSON.stringify({ text: 'Streaming.' }));
+  await swallow(client.textToSpeech({ voiceId: 'unknownVoice', text: 'x' }));
+
+  await client.getAgent(DEFAULT_AGENT_ID);
+  await swallow(client.getAgent('agent_missing'));
+  const signedUrl = await client.getSignedUrl(DEFAULT_AGENT_ID);
+
+  // Conversations: one that runs its course, one through the signed URL we close, one that fails, one SIP call.
+  const done = await talk(initiation());
+  await client.getConversation(done.conversation.conversationId);
+  const signed = await openAgentConversation({ url: signedUrl, initiation: initiation({ voiceId: null, userId: 'call_contract_2' }), connectTimeoutMs: 2_000 });
+  signed.close();
+  sandbox.setConversationFault('websocket', { kind: 'close-1011', afterMs: 20, times: 1 });
+  const failed = await talk(initiation({ firstMessage: null, userId: 'call_failed' }));
+  const sip = await sandbox.sip.invite({ toNumber: TRUNK_NUMBER, callerId: '+4917012345678' });
+  if ('rejected' in sip) throw new Error(sip.rejected);
+  await Promise.all([done.closed, failed.closed, sip.ended]);
+  await sandbox.waitForConversation((c) => c.conversationId === done.conversation.conversationId && c.doneAtMs !== null && c.doneAtMs <= performance.timeOrigin + performance.now(), 3_000);
+  await client.getConversation(done.conversation.conversationId);
+  await client.getConversation(failed.conversation.conversationId);
+  await client.getConversation(sip.conversationId);
   await swallow(client.getConversation('conv_missing'));
   await client.listConversations();
   await client.listConversations({
-    agentId: 'agent_contract',
+    agentId: DEFAULT_AGENT_ID,
     userId: 'call_contract',
     callStartAfterUnix: Math.floor(Date.now() / 1000) - 60,
     callStartBeforeUnix: Math.floor(Date.now() / 1000) + 60,
@@ -294,10 +339,11 @@ async function exerciseEverything(client: ElevenLabsClient, sandbox: ElevenLabsS
   const noName = new FormData();
   noName.append('description', 'missing name and files');
   await raw('POST', '/v1/voices/add', noName);
-  await raw('POST', '/v1/convai/twilio/outbound-call', JSON.stringify({ agent_id: 'a' }));
-  await raw('POST', '/v1/convai/sip-trunk/outbound-call', JSON.stringify({ to_number: 5 }));
   await raw('GET', '/v1/convai/conversations?page_size=0');
   await raw('GET', '/v1/voices?show_legacy=maybe');
+  await raw('POST', `/v1/text-to-speech/${RACHEL_VOICE_ID}?output_format=wav_8000`, JSON.stringify({ text: 'x' }));
+  await raw('POST', `/v1/text-to-speech/${RACHEL_VOICE_ID}/stream`, JSON.stringify({ model_id: 'm' }));
+  await raw('GET', '/v1/convai/conversation/get-signed-url');
   inject('subscription', '429');
   await swallow(client.getSubscription());
   inject('voices.list', '429');
@@ -308,4 +354,8 @@ async function exerciseEverything(client: ElevenLabsClient, sandbox: ElevenLabsS
   await swallow(client.deleteVoice(full.voiceId));
   inject('voices.add', 'quota_exceeded');
   await swallow(client.createVoiceClone({ name: 'q', samples: [makeWavSample()] }));
+  inject('tts', '500');
+  await swallow(client.textToSpeech({ voiceId: RACHEL_VOICE_ID, text: 'x' }));
+  inject('agents.get', 'invalid_api_key');
+  await swallow(client.getAgent(DEFAULT_AGENT_ID));
 }

@@ -1,20 +1,9 @@
+import { ELEVENLABS_FAILURES, NON_RETRYABLE_FAILURE_TYPES } from '../../../src/contracts/failures';
 import { errorFromResponse, parseErrorBody, parseRetryAfterMs } from '../../../src/integrations/elevenlabs/error-mapping';
-import * as errors from '../../../src/integrations/elevenlabs/errors';
-import {
-  ElevenLabsAuthError,
-  ElevenLabsBadRequestError,
-  ElevenLabsError,
-  ElevenLabsNotFoundError,
-  ElevenLabsQuotaExceededError,
-  ElevenLabsRateLimitError,
-  ElevenLabsServerError,
-  ElevenLabsValidationError,
-  ElevenLabsVoiceLimitReachedError,
-  NON_RETRYABLE_ELEVENLABS_ERROR_TYPES,
-} from '../../../src/integrations/elevenlabs/errors';
+import { ElevenLabsError, elevenLabsError, type ElevenLabsFailureKind, isElevenLabsError } from '../../../src/integrations/elevenlabs/errors';
 
 const detail = (status: string, message: string): string => JSON.stringify({ detail: { status, message } });
-const map = (status: number, body: string, headers: Record<string, string> = {}): errors.ElevenLabsError =>
+const map = (status: number, body: string, headers: Record<string, string> = {}): ElevenLabsError =>
   errorFromResponse({ status, headers, bodyText: body, method: 'POST', path: '/v1/voices/add', nowMs: Date.parse('2026-01-01T00:00:00Z') });
 
 describe('parseRetryAfterMs', () => {
@@ -60,26 +49,27 @@ describe('parseErrorBody', () => {
 
 describe('errorFromResponse', () => {
   it.each([
-    [429, detail('too_many_concurrent_requests', 'Too many concurrent requests.'), ElevenLabsRateLimitError, true],
-    [429, detail('system_busy', 'busy'), ElevenLabsRateLimitError, true],
-    [503, detail('system_busy', 'busy'), ElevenLabsRateLimitError, true],
-    [500, detail('something_went_wrong', 'You are not charged for this request.'), ElevenLabsServerError, true],
-    [502, '<html>Bad Gateway</html>', ElevenLabsServerError, true],
-    [401, detail('invalid_api_key', 'Invalid API key'), ElevenLabsAuthError, false],
-    [401, detail('quota_exceeded', 'This request exceeds your quota of 10000.'), ElevenLabsQuotaExceededError, false],
-    [400, detail('voice_limit_reached', 'You have reached your maximum amount of custom voices (10 / 10).'), ElevenLabsVoiceLimitReachedError, false],
-    [404, detail('voice_not_found', 'A voice with the voice_id foo was not found.'), ElevenLabsNotFoundError, false],
-    [400, detail('voice_not_found', 'listed under 400 in the docs'), ElevenLabsNotFoundError, false],
-    [422, JSON.stringify({ detail: [{ loc: ['body', 'name'], msg: 'Field required', type: 'missing' }] }), ElevenLabsValidationError, false],
-    [403, detail('permission_denied', 'nope'), ElevenLabsAuthError, false],
-    [404, '{"detail":"Not Found"}', ElevenLabsNotFoundError, false],
-    [400, detail('max_character_limit_exceeded', 'too long'), ElevenLabsBadRequestError, false],
-  ] as const)('%i %s → %p', (status, body, ctor, retryable) => {
+    [429, detail('too_many_concurrent_requests', 'Too many concurrent requests.'), 'rateLimit', true],
+    [429, detail('system_busy', 'busy'), 'rateLimit', true],
+    [503, detail('system_busy', 'busy'), 'rateLimit', true],
+    [500, detail('something_went_wrong', 'You are not charged for this request.'), 'server', true],
+    [502, '<html>Bad Gateway</html>', 'server', true],
+    [401, detail('invalid_api_key', 'Invalid API key'), 'auth', false],
+    [401, detail('quota_exceeded', 'This request exceeds your quota of 10000.'), 'quotaExceeded', false],
+    [400, detail('voice_limit_reached', 'You have reached your maximum amount of custom voices (10 / 10).'), 'voiceLimitReached', false],
+    [404, detail('voice_not_found', 'A voice with the voice_id foo was not found.'), 'notFound', false],
+    [400, detail('voice_not_found', 'listed under 400 in the docs'), 'notFound', false],
+    [422, JSON.stringify({ detail: [{ loc: ['body', 'name'], msg: 'Field required', type: 'missing' }] }), 'validation', false],
+    [403, detail('permission_denied', 'nope'), 'auth', false],
+    [404, '{"detail":"Not Found"}', 'notFound', false],
+    [400, detail('max_character_limit_exceeded', 'too long'), 'badRequest', false],
+  ] as const)('%i %s → %s', (status, body, kind, retryable) => {
     const error = map(status, body);
-    expect(error).toBeInstanceOf(ctor);
+    expect(isElevenLabsError(error, kind)).toBe(true);
+    expect(error.kind).toBe(kind);
     expect(error.retryable).toBe(retryable);
     expect(error.status).toBe(status);
-    expect(error.name).toBe(ctor.name);
+    expect(error.name).toBe(ELEVENLABS_FAILURES[kind].type);
   });
 
   it('keeps the API code and message and honours Retry-After', () => {
@@ -94,30 +84,40 @@ describe('errorFromResponse', () => {
 
   it('exposes validation issues', () => {
     const error = map(422, JSON.stringify({ detail: [{ loc: ['body', 'files'], msg: 'Field required', type: 'missing' }] }));
-    expect(error).toBeInstanceOf(ElevenLabsValidationError);
-    expect((error as ElevenLabsValidationError).issues).toEqual([{ loc: ['body', 'files'], msg: 'Field required', type: 'missing' }]);
+    expect(isElevenLabsError(error, 'validation')).toBe(true);
+    expect(error.issues).toEqual([{ loc: ['body', 'files'], msg: 'Field required', type: 'missing' }]);
   });
 });
 
-describe('error classes', () => {
-  type ErrorCtor = new (message: string, init: { reason: 'network' }) => ElevenLabsError;
-  const classes = Object.values(errors as Record<string, unknown>).filter(
-    (v): v is ErrorCtor => typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof ElevenLabsError,
-  );
+describe('ElevenLabsError', () => {
+  const kinds = Object.keys(ELEVENLABS_FAILURES) as ElevenLabsFailureKind[];
 
-  it('every class name equals its constructor name', () => {
-    expect(classes.length).toBeGreaterThanOrEqual(13);
-    for (const Ctor of classes) {
-      const instance = new Ctor('x', { reason: 'network' });
-      expect(instance.name).toBe(Ctor.name);
-      expect(instance).toBeInstanceOf(Error);
+  it('takes name and retryability from ELEVENLABS_FAILURES for every kind', () => {
+    for (const kind of kinds) {
+      const error = elevenLabsError(kind, 'x', { status: 500, code: 'c', apiMessage: 'm', retryAfterMs: 5 });
+      expect(error).toBeInstanceOf(ElevenLabsError);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe(ELEVENLABS_FAILURES[kind].type);
+      expect(error.retryable).toBe(ELEVENLABS_FAILURES[kind].retryable);
+      expect(error).toMatchObject({ kind, status: 500, code: 'c', apiMessage: 'm', retryAfterMs: 5, issues: [] });
+      expect(String(error)).toBe(`${ELEVENLABS_FAILURES[kind].type}: x`);
     }
   });
 
-  it('NON_RETRYABLE_ELEVENLABS_ERROR_TYPES is exactly the set of non-retryable classes', () => {
-    const nonRetryable = classes.filter((Ctor) => !new Ctor('x', { reason: 'network' }).retryable).map((c) => c.name);
-    expect([...NON_RETRYABLE_ELEVENLABS_ERROR_TYPES].sort()).toEqual(nonRetryable.sort());
-    expect(NON_RETRYABLE_ELEVENLABS_ERROR_TYPES).toContain('ElevenLabsOutcomeUnknownError');
-    expect(NON_RETRYABLE_ELEVENLABS_ERROR_TYPES).not.toContain('ElevenLabsRateLimitError');
+  it('every non-retryable kind is in NON_RETRYABLE_FAILURE_TYPES, and no retryable one', () => {
+    for (const kind of kinds) {
+      expect(NON_RETRYABLE_FAILURE_TYPES.includes(elevenLabsError(kind, 'x').name)).toBe(!ELEVENLABS_FAILURES[kind].retryable);
+    }
+  });
+
+  it('isElevenLabsError checks the family and, when asked, the kind', () => {
+    const limited = elevenLabsError('rateLimit', 'slow down');
+    expect(isElevenLabsError(limited)).toBe(true);
+    expect(isElevenLabsError(limited, 'rateLimit')).toBe(true);
+    expect(isElevenLabsError(limited, 'server')).toBe(false);
+    expect(isElevenLabsError(new Error('x'))).toBe(false);
+    expect(isElevenLabsError(Object.assign(new Error('x'), { name: 'ElevenLabsRateLimitError' }), 'rateLimit')).toBe(false);
+    const cause = new Error('root');
+    expect(elevenLabsError('network', 'down', { cause }).cause).toBe(cause);
   });
 });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ElevenLabsError, type ElevenLabsFailureKind, isElevenLabsError } from '../../../src/integrations/elevenlabs/errors';
 import type { VoiceSample } from '../../../src/integrations/elevenlabs/voice-clone-form';
 import { makeWav } from '../../../scripts/sine-wav';
 
@@ -74,14 +75,15 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-export async function expectRejection<E extends Error>(promise: Promise<unknown>, ctor: abstract new (...args: never[]) => E): Promise<E> {
+/** The promise must reject with an ElevenLabsError of this kind. */
+export async function expectElevenLabsError<K extends ElevenLabsFailureKind>(promise: Promise<unknown>, kind: K): Promise<ElevenLabsError<K>> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof ctor) return error;
-    throw new Error(`expected ${ctor.name}, got ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
+    if (isElevenLabsError(error, kind)) return error;
+    throw new Error(`expected ElevenLabsError ${kind}, got ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
   }
-  throw new Error(`expected ${ctor.name}, but the promise resolved`);
+  throw new Error(`expected ElevenLabsError ${kind}, but the promise resolved`);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

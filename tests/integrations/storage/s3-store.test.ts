@@ -69,19 +69,29 @@ describe('S3VoiceSampleStore against s3rver', () => {
     expect((await noPrefix.download(url)).bytes.equals(wav)).toBe(true);
   });
 
-  it('downloads s3:// URLs from any bucket, not only the upload bucket', async () => {
+  it('refuses s3:// URLs of any other bucket the credentials can read, before any request', async () => {
     const other = makeStore({ bucket: OTHER_BUCKET, prefix: undefined });
     const wav = makeWav(0.25);
     const url = await other.upload({ key: 'registered/caller.wav', bytes: wav, contentType: 'audio/wav' });
     expect(url).toBe(`s3://${OTHER_BUCKET}/registered/caller.wav`);
-    expect((await store.download(url)).bytes.equals(wav)).toBe(true);
+    for (const op of [() => store.download(url), () => store.delete(url)]) {
+      const err = await op().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoragePathRefusedError);
+      expect(err).toMatchObject({ name: 'StoragePathRefusedError', retryable: false, reason: 'outside_root', input: url });
+      expect((err as Error).message).toContain(`only objects in the bucket "${BUCKET}" (S3_BUCKET_NAME)`);
+    }
+    expect((await other.download(url)).bytes.equals(wav)).toBe(true);
   });
 
-  it('reports a missing key or bucket as VoiceSampleNotFoundError', async () => {
+  it('reports a missing key as VoiceSampleNotFoundError', async () => {
     const err = await store.download(`s3://${BUCKET}/samples/nope.wav`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VoiceSampleNotFoundError);
     expect(err).toMatchObject({ name: 'VoiceSampleNotFoundError', retryable: false, url: `s3://${BUCKET}/samples/nope.wav` });
-    await expect(store.download('s3://no-such-bucket/x.wav')).rejects.toBeInstanceOf(VoiceSampleNotFoundError);
+  });
+
+  it('reports a missing bucket as VoiceSampleNotFoundError', async () => {
+    const gone = makeStore({ bucket: 'no-such-bucket' });
+    await expect(gone.download('s3://no-such-bucket/x.wav')).rejects.toBeInstanceOf(VoiceSampleNotFoundError);
   });
 
   it('refuses an object larger than maxBytes', async () => {

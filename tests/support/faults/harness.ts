@@ -12,7 +12,7 @@ import {
   type FailureSpec,
   type SandboxEndpoint,
   type SandboxRequestRecord,
-} from '../../../src/integrations/elevenlabs/sandbox';
+} from '../../../simulators/elevenlabs';
 import { createTestDatabase, type TestDatabase } from '../db';
 import { freePort, spawnService, type ServiceProcess } from '../process';
 import { makeWav } from '../../../scripts/sine-wav';

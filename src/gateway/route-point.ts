@@ -1,0 +1,164 @@
+import { EventEmitter } from 'node:events';
+import type { Config } from '../config';
+import type { CallControl, CallParticipant, EntityEvent } from '../integrations/threecx/call-control';
+import { isThreeCxError } from '../integrations/threecx/call-control';
+import type { Logger } from '../logger';
+import { maskPhoneNumber } from '../logger';
+import { CallSession } from './call-session';
+import type { GatewayMetrics } from './metrics';
+import type { Prompts } from './media/prompts';
+import type { WorkflowLink } from './workflow-link';
+
+export interface RoutePointDeps {
+  config: Config;
+  callControl: CallControl;
+  prompts: Prompts;
+  music: Buffer;
+  link: WorkflowLink;
+  metrics: GatewayMetrics;
+  log: Logger;
+}
+
+interface RoutePointEvents {
+  session: [CallSession];
+}
+
+/**
+ * The gateway's view of its route point. A new participant is answered if it rings, hears the
+ * greeting at once (rendered at start) and then music, and its call workflow is started — in that
+ * order of urgency, because Temporal may be slower than a caller's patience. After every
+ * reconnect the route point is read again: calls that appeared meanwhile are taken on, calls
+ * found without media (this process restarted) get their music back within a moment, and calls
+ * that vanished are ended.
+ */
+export class RoutePoint extends EventEmitter<RoutePointEvents> {
+  private readonly sessions = new Map<number, CallSession>();
+  private resyncing: Promise<void> | null = null;
+  private firstSync = true;
+
+  constructor(private readonly deps: RoutePointDeps) {
+    super();
+  }
+
+  get dn(): string {
+    return this.deps.config.threecx.clientId ?? '';
+  }
+
+  start(): void {
+    const { events } = this.deps.callControl;
+    events.on('upsert', (e) => void this.onUpsert(e));
+    events.on('remove', (e) => this.onRemove(e));
+    events.on('connected', () => void this.resync('connected'));
+    events.on('gap', () => void this.resync('sequence gap'));
+    events.start();
+  }
+
+  sessionById(participantId: number): CallSession | undefined {
+    return this.sessions.get(participantId);
+  }
+
+  sessionByCallId(threecxCallId: string): CallSession | undefined {
+    return [...this.sessions.values()].find((s) => s.callId === threecxCallId && !s.isGone);
+  }
+
+  get liveSessions(): number {
+    return [...this.sessions.values()].filter((s) => !s.isGone).length;
+  }
+
+  /** Ends every session (process shutdown): the calls stay at 3CX; a restarted gateway resumes them. */
+  close(): void {
+    for (const session of this.sessions.values()) session.playout.stop();
+  }
+
+  private async onUpsert(event: EntityEvent): Promise<void> {
+    if (event.dn !== this.dn || event.type !== 'participants') return;
+    try {
+      const entity = await this.deps.callControl.rest.getEntity(event.entity);
+      if (entity.kind !== 'participant') return;
+      await this.take(Number(event.id), entity.value, false);
+    } catch (err) {
+      if (isThreeCxError(err, 'participantGone')) return this.onRemove(event);
+      this.deps.log.error({ err, entity: event.entity }, 'could not read a route-point participant');
+    }
+  }
+
+  private onRemove(event: EntityEvent): void {
+    if (event.dn !== this.dn || event.type !== 'participants') return;
+    this.sessions.get(Number(event.id))?.finish({ by: 'caller', reason: 'caller_hung_up' });
+  }
+
+  /** A participant seen on the route point (an event, or a resync). `resumed`: it was there before we connected. */
+  private async take(participantId: number, participant: CallParticipant, resumed: boolean): Promise<void> {
+    let session = this.sessions.get(participantId);
+    const isNew = session === undefined;
+    if (!session) {
+      session = this.newSession(participantId, participant);
+      if (resumed && (await this.deps.link.callKnown(participant))) return this.resume(session);
+    } else session.update(participant);
+    if (participant.status === 'Ringing' && this.deps.config.threecx.answerRinging && !session.answered) await session.answer();
+    if (isNew) this.greet(session);
+  }
+
+  private newSession(participantId: number, participant: CallParticipant): CallSession {
+    const { config, callControl, music, log, metrics } = this.deps;
+    const session = new CallSession(participantId, participant, { callControl, dn: this.dn, leadMs: config.threecx.playbackLeadMs, music, log });
+    this.sessions.set(participantId, session);
+    session.update(participant);
+    metrics.callsSeen.inc();
+    session.once('ended', (end) => {
+      this.sessions.delete(participantId);
+      metrics.observeEnded(session, end);
+      if (end.by === 'caller') void this.deps.link.callEnded(this.deps.link.workflowIdOf(session.participant), { endedAt: end.at.toISOString(), durationSeconds: null, reason: end.reason, media: session.holdMedia() });
+    });
+    this.emit('session', session);
+    return session;
+  }
+
+  /** Greeting then music at once, the workflow meanwhile. */
+  private greet(session: CallSession): void {
+    const { config, prompts, link, log } = this.deps;
+    const greeting = prompts.peek({ voiceId: config.greeting.voiceId, text: config.greeting.message });
+    if (!greeting) log.warn({ participantId: session.participantId }, 'greeting not rendered yet: the caller starts with music');
+    session.hold(greeting);
+    link.startCall(session.participantId, session.participant, session.seenAt).then(
+      (started) =>
+        log.info(
+          { workflowId: started.workflowId, duplicate: started.duplicate, caller: maskPhoneNumber(started.input.caller.e164 ?? started.input.caller.raw) },
+          started.duplicate ? 'route point: call already started (webhook or earlier event)' : 'route point: call workflow started',
+        ),
+      (err: unknown) => log.error({ err, participantId: session.participantId }, 'could not start the call workflow; retried at the next resync'),
+    );
+  }
+
+  /** This process restarted mid-call: music again at once, and the workflow learns its media restarted. */
+  private resume(session: CallSession): void {
+    session.resumeMusic();
+    this.deps.metrics.resumed.inc();
+    void this.deps.link.mediaRestarted(this.deps.link.workflowIdOf(session.participant), { participantId: session.participantId, at: new Date().toISOString() });
+  }
+
+  private resync(why: string): Promise<void> {
+    this.resyncing ??= this.readRoutePoint(why).finally(() => {
+      this.resyncing = null;
+    });
+    return this.resyncing;
+  }
+
+  private async readRoutePoint(why: string): Promise<void> {
+    const { callControl, metrics, log } = this.deps;
+    const resumed = this.firstSync;
+    this.firstSync = false;
+    metrics.resyncs.inc();
+    try {
+      const dns = await callControl.rest.listDns();
+      const present = dns.find((d) => d.dn === this.dn)?.participants ?? [];
+      const ids = new Set(present.map((p) => p.id).filter((id): id is number => typeof id === 'number'));
+      for (const session of this.sessions.values()) if (!ids.has(session.participantId)) session.finish({ by: 'caller', reason: 'gone_at_resync' });
+      const known = present.filter((p): p is typeof p & { id: number } => typeof p.id === 'number');
+      await Promise.all(known.map((p) => this.take(p.id, p, resumed && !this.sessions.has(p.id))));
+      log.info({ why, participants: ids.size }, 'route point resynced');
+    } catch (err) {
+      log.error({ err, why }, 'route point resync failed; the next reconnect retries');
+    }
+  }
+}

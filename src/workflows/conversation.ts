@@ -1,0 +1,59 @@
+import { condition, isCancellation } from '@temporalio/workflow';
+import type { CallFailureReason } from '../contracts/call';
+import { fetchConversation, findAgentConversation, gatewaySteps } from './call-activities';
+import type { CallState } from './call-state';
+import { failureMessage, participantOf } from './hand-off';
+
+/** How often the lost-webhook recovery asks ElevenLabs for the finished conversation. */
+const RECOVERY_ATTEMPTS = 3;
+
+/**
+ * The caller talks to the agent. Bridge mode: the conversation ends when the agent's socket
+ * closes, the caller hangs up, or MAX_CALL_DURATION_SECONDS passes; an abnormal close or a
+ * gateway restart mid-conversation is a failure (the caller then goes to the fallback). SIP
+ * mode: the call has left our route point; it ends with ElevenLabs' post-call data.
+ * Returns the failure, or null when the conversation ended as conversations do.
+ */
+export async function awaitConversationEnd(call: CallState): Promise<CallFailureReason | null> {
+  const s = call.settings;
+  const bridged = s.handoffMode === 'bridge';
+  const over = () => call.completion !== undefined || (bridged && (call.agentDisconnected !== undefined || call.callerGone || call.mediaRestarted));
+  const ended = await condition(over, `${s.maxCallDurationSeconds} seconds`, { summary: 'The caller talks to the agent (MAX_CALL_DURATION_SECONDS at most)' });
+  if (bridged && !call.callerGone) {
+    if (call.mediaRestarted && !call.agentDisconnected) return 'media_lost';
+    if (call.agentDisconnected && !call.agentDisconnected.normal) {
+      call.noteError(`The agent's socket closed abnormally (${call.agentDisconnected.code} ${call.agentDisconnected.reason})`);
+      return 'agent_disconnected';
+    }
+    if (!ended) {
+      const { endCall } = gatewaySteps(call.input);
+      await endCall({ callId: call.input.callId, participantId: participantOf(call), message: null, routeTo: null, routeTimeoutSeconds: 5 });
+    }
+  }
+  if (call.agentDisconnected) call.status.steps.agentEnded ??= call.agentDisconnected.at;
+  try {
+    await collectPostCallData(call);
+  } catch (err) {
+    // The conversation happened; only its transcript is missing. The call still completes.
+    if (isCancellation(err)) throw err;
+    call.noteError(`Post-call data not recovered: ${failureMessage(err)}`);
+  }
+  return null;
+}
+
+/** ElevenLabs' post-call webhook, or, if it never comes, the conversation fetched from ElevenLabs. */
+async function collectPostCallData(call: CallState): Promise<void> {
+  const grace = `${call.settings.postCallGraceSeconds} seconds`;
+  const arrived = () => call.completion !== undefined;
+  if (arrived()) return;
+  await condition(arrived, grace, { summary: 'Wait for ElevenLabs’ post-call data' });
+  for (let attempt = 0; !arrived() && attempt < RECOVERY_ATTEMPTS; attempt++) {
+    if (attempt > 0) await condition(arrived, grace, { summary: 'Wait before asking ElevenLabs again' });
+    if (arrived()) return;
+    call.status.conversationId ??= await findAgentConversation({ callId: call.input.callId });
+    const conversationId = call.status.conversationId;
+    if (!conversationId) continue;
+    const recovered = await fetchConversation(conversationId);
+    if (recovered && !arrived()) call.completion = recovered;
+  }
+}

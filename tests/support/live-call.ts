@@ -1,0 +1,63 @@
+import type { CallOutcome, CallStatus } from '../../src/contracts/call';
+import { longestSilenceMs, type HeardSegment } from '../../simulators/audio';
+import type { SimulatedCall } from '../../simulators/threecx';
+import { makeWav } from '../../scripts/sine-wav';
+import type { TestStack } from './stack';
+
+// What a caller on the simulated PBX heard, and helpers to drive whole calls through the stack.
+
+export function uniqueCaller(): string {
+  return `+49151${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+}
+
+export async function eventually<T>(fn: () => Promise<T> | T, accept: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The gateway starts a call's workflow as the call reaches the route point: wait for it, then for its end. */
+export async function callResult(stack: TestStack, workflowId: string): Promise<CallOutcome> {
+  const handle = stack.env.client.workflow.getHandle(workflowId);
+  await eventually(
+    () => handle.describe().then(() => true, () => false),
+    (known) => known,
+    10_000,
+  );
+  return handle.result() as Promise<CallOutcome>;
+}
+
+export function callStatus(stack: TestStack, workflowId: string): Promise<CallStatus> {
+  return stack.env.client.workflow.getHandle(workflowId).query<CallStatus>('status');
+}
+
+/** A clone that exists at the (sandbox) ElevenLabs, cached for the caller as a previous call would have. */
+export async function cacheCloneFor(stack: TestStack, callerE164: string): Promise<string> {
+  const { voiceId } = await stack.elevenlabs.createVoiceClone({ name: `cached ${callerE164.slice(-4)}`, samples: [{ data: makeWav(3), fileName: 'sample.wav', contentType: 'audio/wav' }] });
+  await stack.db.prisma.voiceCloneCache.create({ data: { callerId: callerE164, clonedVoiceId: voiceId, ttlExpiresAt: new Date(Date.now() + 3_600_000) } });
+  return voiceId;
+}
+
+/** Segments of what the caller heard, told apart by voice: greeting, each candidate voice, music ('audio'), silence. */
+export function heard(call: SimulatedCall, voices: string[]): HeardSegment[] {
+  return call.heard(voices);
+}
+
+/** A readable timeline for failure messages: `0-1840 voice:greeting | 1840-5200 audio | …`. */
+export function describeHeard(segments: HeardSegment[]): string {
+  return segments.map((s) => `${s.startMs}-${s.endMs} ${s.label === 'voice' ? `voice:${s.voiceId}` : s.label}`).join(' | ');
+}
+
+/** The first time (ms from the call's start) the caller heard `voiceId`, or null. */
+export function firstHeard(segments: HeardSegment[], voiceId: string): number | null {
+  return segments.find((s) => s.label === 'voice' && s.voiceId === voiceId)?.startMs ?? null;
+}
+
+/** The longest silence between the first audio the caller heard and `untilMs`. */
+export function deadAir(segments: HeardSegment[], untilMs: number): number {
+  const first = segments.find((s) => s.label !== 'silence');
+  return first ? longestSilenceMs(segments, first.startMs, untilMs) : Infinity;
+}
