@@ -1,7 +1,8 @@
-# One image for both processes (docs/DEPLOYMENT.md):
+# One image for the three processes (docs/DEPLOYMENT.md):
 #   docker build -t voiceclone-precall .
 #   docker run --env-file .env voiceclone-precall server   # HTTP API on $PORT (3006), the default
 #   docker run --env-file .env voiceclone-precall worker   # Temporal worker, Prometheus on WORKER_METRICS_BIND
+#   docker run --env-file .env voiceclone-precall gateway  # 3CX gateway: ONE per PBX (one live Call Control token)
 # Both apply pending database migrations at start (safe when several start at once).
 
 # Debian bookworm (glibc): Temporal's native core bridge ships only *-linux-gnu builds (x64, arm64),
@@ -53,9 +54,11 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Read at start by the migration runner (dist/db/schema-engine.js resolves ../../prisma).
 COPY --from=build /app/prisma ./prisma
+# The default hold music (dist/gateway/media/hold-music.js resolves ../../../assets).
+COPY assets ./assets
 
 USER node
-EXPOSE 3006 9464
+EXPOSE 3006 9464 9465
 
 # One check for both roles: the API answers /health (503 when PostgreSQL or Temporal is down;
 # 200 also when only ElevenLabs is down, "degraded"). A container where nothing listens on $PORT
@@ -65,7 +68,7 @@ EXPOSE 3006 9464
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "const get=(u)=>fetch(u,{signal:AbortSignal.timeout(4000)});const bind=process.env.WORKER_METRICS_BIND??'0.0.0.0:9464';get('http://127.0.0.1:'+(process.env.PORT||3006)+'/health').then((r)=>process.exit(r.status<500?0:1),()=>bind?get('http://127.0.0.1:'+bind.split(':').pop()+'/metrics').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1)):process.exit(1))"]
 
-# `server` (default) or `worker`; anything else is run as a command (e.g. `sh`,
+# `server` (default), `worker` or `gateway`; anything else is run as a command (e.g. `sh`,
 # `node dist/db/migrate-cli.js`). exec: node gets SIGTERM directly and shuts down gracefully.
-ENTRYPOINT ["/bin/sh", "-c", "case \"$0\" in server|worker) exec node \"dist/$0.js\" ;; *) exec \"$0\" \"$@\" ;; esac"]
+ENTRYPOINT ["/bin/sh", "-c", "case \"$0\" in server|worker|gateway) exec node \"dist/$0.js\" ;; *) exec \"$0\" \"$@\" ;; esac"]
 CMD ["server"]

@@ -125,7 +125,7 @@ const env = z.object({
   SIP_ROUTE_TIMEOUT_SECONDS: int(5, 300).default(30),
   SIP_HANDOFF_EXPIRY_SECONDS: int(10, 3600).default(60),
   FALLBACK_DESTINATION: optionalString.pipe(z.string().regex(/^[0-9*#+]{1,32}$/, 'must be a 3CX destination number such as 800 or +4930123456').optional()),
-  REQUIRE_CLONE_CONSENT: bool.optional(),
+  REQUIRE_CLONE_CONSENT: z.literal('').transform(() => undefined).or(bool).optional(),
 
   THREECX_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
   THREECX_CLIENT_ID: optionalString,

@@ -1,11 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from './options';
 
+export type ServiceName = 'worker' | 'api' | 'gateway';
+
 export interface ServiceProcesses {
-  apiUrl: string;
-  /** SIGTERM to both (graceful shutdown as in production), SIGKILL after `graceMs`. */
+  pids: Record<ServiceName, number>;
+  /** SIGTERM to all (graceful shutdown as in production), SIGKILL after `graceMs`. */
   stop: (graceMs?: number) => Promise<void>;
 }
+
+const ENTRIES: Record<ServiceName, { file: string; ready: RegExp }> = {
+  worker: { file: 'src/worker.ts', ready: /worker polling/ },
+  api: { file: 'src/server.ts', ready: /API listening/ },
+  gateway: { file: 'src/gateway.ts', ready: /gateway running/ },
+};
 
 function spawnEntry(entry: string, env: Record<string, string>, write: (chunk: string) => void): { child: ChildProcess; seen: (re: RegExp) => boolean } {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
@@ -35,15 +43,15 @@ async function waitUntil(what: string, ready: () => boolean, failed: () => strin
 }
 
 /**
- * The worker (`src/worker.ts`) and the API (`src/server.ts`) as two Node.js processes, the way
- * production runs them; their logs go to `write`. Both read only `env`.
+ * The worker (`src/worker.ts`), the API (`src/server.ts`) and the gateway (`src/gateway.ts`) as
+ * three Node.js processes, the way production runs them, all reading only `env`; their logs go to
+ * `write`. The gateway starts last: it greets callers as soon as it is connected.
  */
-export async function startServiceProcesses(env: Record<string, string>, apiPort: number, write: (chunk: string) => void): Promise<ServiceProcesses> {
-  const worker = spawnEntry('src/worker.ts', env, write);
-  const api = spawnEntry('src/server.ts', { ...env, PORT: String(apiPort) }, write);
+export async function startServiceProcesses(env: Record<string, string>, write: (chunk: string) => void): Promise<ServiceProcesses> {
+  const started: { name: ServiceName; child: ChildProcess }[] = [];
   const stop = async (graceMs = 20_000): Promise<void> => {
     await Promise.all(
-      [worker.child, api.child].map(async (child) => {
+      started.map(async ({ child }) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
@@ -53,18 +61,22 @@ export async function startServiceProcesses(env: Record<string, string>, apiPort
       }),
     );
   };
-  const exitedEarly = (name: string, child: ChildProcess) => () => (child.exitCode !== null ? `${name} exited with ${child.exitCode} (see the service log)` : null);
+  const launch = async (names: ServiceName[]): Promise<void> => {
+    const spawned = names.map((name) => ({ name, ...spawnEntry(ENTRIES[name].file, env, write) }));
+    started.push(...spawned);
+    await Promise.all(
+      spawned.map(({ name, child, seen }) =>
+        waitUntil(`${name} process`, () => seen(ENTRIES[name].ready), () => (child.exitCode !== null ? `exited with ${child.exitCode} (see the service log)` : null), 120_000),
+      ),
+    );
+  };
   try {
-    await Promise.all([
-      waitUntil('worker process', () => worker.seen(/worker polling/), exitedEarly('worker', worker.child), 120_000),
-      waitUntil('API process', () => api.seen(/API listening/), exitedEarly('API', api.child), 120_000),
-    ]);
+    await launch(['worker', 'api']);
+    await launch(['gateway']);
   } catch (err) {
     await stop(2_000);
     throw err;
   }
-  return { apiUrl: `http://127.0.0.1:${apiPort}`, stop };
+  const pid = (name: ServiceName): number => started.find((s) => s.name === name)!.child.pid!;
+  return { pids: { worker: pid('worker'), api: pid('api'), gateway: pid('gateway') }, stop };
 }
-
-/** PIDs of the service processes' CPU is read from /proc by the monitor (children named `node`). */
-export const isServiceChild = (comm: string, ppid: number): boolean => ppid === process.pid && comm === 'node';

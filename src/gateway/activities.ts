@@ -78,6 +78,7 @@ export function createGatewayActivities(deps: GatewayActivityDeps) {
         keepBridge(deps, bridges, session, bridge);
       }
       deps.metrics.handoffs.inc({ mode: 'bridge', outcome: 'connected' });
+      deps.metrics.holdSeconds.observe(session.holdMedia().holdMs / 1000);
       return {
         conversationId: bridge.conversationId,
         firstAudioAt: (bridge.firstAudioAt ?? new Date()).toISOString(),
@@ -92,6 +93,7 @@ export function createGatewayActivities(deps: GatewayActivityDeps) {
       if (input.announcement && activityInfo().attempt === 1) await whileBeating(async () => session.say(await prompts.get(input.announcement!)));
       const outcome = await whileBeating(() => routeParticipant(deps, session, input.destination, input.timeoutSeconds, cancellationSignal()));
       deps.metrics.handoffs.inc({ mode: 'route', outcome: outcome.routed ? 'routed' : outcome.finalStatus });
+      if (outcome.routed) deps.metrics.holdSeconds.observe(session.holdMedia().holdMs / 1000);
       return { ...outcome, media: session.holdMedia() };
     },
 

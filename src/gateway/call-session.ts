@@ -20,6 +20,8 @@ export interface SessionEnd {
 
 interface SessionEvents {
   ended: [SessionEnd];
+  /** The caller's first audio byte was sent (ms since the session was created). */
+  firstAudio: [number];
   /** Audio the caller speaks (raw PCM 8 kHz), for the agent bridge. */
   callerAudio: [Buffer];
 }
@@ -66,7 +68,8 @@ export class CallSession extends EventEmitter<SessionEvents> implements AudioSin
   ) {
     super();
     this.participant = participant;
-    this.playout = new Playout(this, options.leadMs);
+    const created = performance.now();
+    this.playout = new Playout(this, options.leadMs, () => this.emit('firstAudio', performance.now() - created));
     this.connected = new Promise((resolve) => (this.markConnected = resolve));
   }
 

@@ -105,6 +105,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.sessions.set(participantId, session);
     session.update(participant);
     metrics.callsSeen.inc();
+    session.once('firstAudio', (ms) => metrics.greetingLatency.observe(ms / 1000));
     session.once('ended', (end) => {
       this.sessions.delete(participantId);
       metrics.observeEnded(session, end);

@@ -46,7 +46,7 @@ function documentedRoutes(doc: ReturnType<typeof openApiDocument>): string[] {
 }
 
 test('every route of the app is in the document, and nothing else', () => {
-  const app = createApp({ config: stack.config, temporal: stack.env.client, prisma: stack.db.prisma, log: createLogger('silent'), storage: createStorage(stack.config) });
+  const app = createApp({ config: stack.config, temporal: stack.env.client, prisma: stack.db.prisma, log: createLogger('silent'), storage: createStorage(stack.config), elevenlabs: stack.elevenlabs });
   const served = expressRoutes(app).filter((r) => !r.startsWith('GET /docs/'));
   expect(served.length).toBeGreaterThan(15);
   expect(documentedRoutes(openApiDocument())).toEqual(served);

@@ -1,5 +1,6 @@
-import { startTestStack, type TestStack } from '../support/stack';
-import { cacheCloneFor, callResult, deadAir, describeHeard, eventually, firstHeard, heard, uniqueCaller } from '../support/live-call';
+import { startTestStack, TEST_DEFAULT_VOICE, type TestStack } from '../support/stack';
+import { voiceCloneWorkflowId } from '../../src/temporal/caller-key';
+import { cacheCloneFor, callResult, deadAir, describeHeard, eventually, firstHeard, heard, maybeRecordHistory, uniqueCaller } from '../support/live-call';
 
 // The product end to end, bridge mode: a caller dials the DID on the simulated 3CX; the gateway
 // greets and holds them on that call and hands the same call to the ElevenLabs agent (sandbox)
@@ -41,6 +42,7 @@ test('cache hit: greeting, then music, then the agent in the cached voice — on
   const conversation = await stack.db.prisma.callConversation.findFirstOrThrow({ where: { callId: workflowId } });
   expect(conversation.conversationId).toBe(outcome.conversationId);
   expect(call.connectedTo?.kind).toBe('route_point');
+  await maybeRecordHistory(stack, workflowId, 'call-bridge-cache-hit');
 });
 
 test('fresh clone: the caller’s sample is cloned once while they hold, and the agent speaks with the clone', async () => {
@@ -53,6 +55,8 @@ test('fresh clone: the caller’s sample is cloned once while they hold, and the
   expect(firstHeard(segments, outcome.voice.voiceId!)).not.toBeNull();
   const cache = await stack.db.prisma.voiceCloneCache.findFirstOrThrow({ where: { callerId: caller, deletedAt: null } });
   expect(cache.clonedVoiceId).toBe(outcome.voice.voiceId);
+  await maybeRecordHistory(stack, workflowId, 'call-bridge-clone');
+  await maybeRecordHistory(stack, voiceCloneWorkflowId(caller), 'voice-clone');
 });
 
 test('clone slower than CLONE_MAX_WAIT_SECONDS: the agent speaks in the default voice; the late clone still fills the cache', async () => {
@@ -63,9 +67,13 @@ test('clone slower than CLONE_MAX_WAIT_SECONDS: the agent speaks in the default 
     const { call, workflowId } = stack.dial(caller);
     const outcome = await callResult(stack, workflowId);
     expect(outcome.voice).toEqual({ source: 'default', voiceId: stack.config.call.defaultVoiceId, fallbackReason: 'clone_timeout' });
-    const segments = heard(call, [stack.config.greeting.voiceId]);
-    // The default voice is the greeting voice here: the agent is heard after the music.
-    expect(segments.filter((s) => s.label === 'voice').length).toBeGreaterThanOrEqual(2);
+    const greetingVoice = stack.config.greeting.voiceId;
+    const segments = heard(call, [greetingVoice, TEST_DEFAULT_VOICE]);
+    const agentAt = firstHeard(segments, TEST_DEFAULT_VOICE);
+    expect({ agentAt, timeline: describeHeard(segments) }).toEqual({ agentAt: expect.any(Number), timeline: describeHeard(segments) });
+    expect(agentAt!).toBeGreaterThan(firstHeard(segments, greetingVoice)!);
+    expect(deadAir(segments, agentAt!)).toBeLessThan(200);
+    await maybeRecordHistory(stack, workflowId, 'call-bridge-clone-timeout');
     const cached = await eventually(() => stack.db.prisma.voiceCloneCache.findFirst({ where: { callerId: caller, deletedAt: null } }), (r) => r !== null, 15_000);
     expect(cached).not.toBeNull();
   } finally {
@@ -92,6 +100,7 @@ test('the caller hangs up during the hold: abandoned, the music stops, no agent 
     // The clone job goes on without the call and fills the cache for the next one.
     const cached = await eventually(() => stack.db.prisma.voiceCloneCache.findFirst({ where: { callerId: caller, deletedAt: null } }), (r) => r !== null, 15_000);
     expect(cached).not.toBeNull();
+    await maybeRecordHistory(stack, workflowId, 'call-abandoned-during-hold');
   } finally {
     stack.sandbox.configure({ cloneLatencyMs: { min: 50, max: 100 } });
   }

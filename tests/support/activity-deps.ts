@@ -6,8 +6,6 @@ import { startElevenLabsSandbox, type ElevenLabsSandbox, type ElevenLabsSandboxO
 import { createVoiceSampleStore, type RoutingVoiceSampleStore } from '../../src/integrations/storage/create-store';
 import { createTestDatabase, type TestDatabase } from './db';
 
-export const TEST_AGENT = { agentId: 'agent_test', phoneNumberId: 'phnum_test', telephony: 'sip_trunk' as const };
-
 /** Real dependencies for calling activities directly (MockActivityEnvironment): database, sandbox, storage. */
 export interface ActivityFixture {
   db: TestDatabase;
@@ -20,7 +18,7 @@ export interface ActivityFixture {
 
 export async function startActivityFixture(sandboxOptions: ElevenLabsSandboxOptions = {}): Promise<ActivityFixture> {
   const db = await createTestDatabase();
-  const sandbox = await startElevenLabsSandbox({ apiLatencyMs: 1, outboundCallLatencyMs: 10, callDurationMs: 200, ringDurationMs: 20, analysisDurationMs: 20, ...sandboxOptions });
+  const sandbox = await startElevenLabsSandbox({ apiLatencyMs: 1, callDurationMs: 200, analysisDurationMs: 20, ...sandboxOptions });
   const elevenlabs = new ElevenLabsClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, requestTimeoutMs: 2000 });
   const samplesDir = mkdtempSync(path.join(tmpdir(), 'voiceclone-act-'));
   const storage = createVoiceSampleStore({ kind: 'local', localPath: samplesDir });

@@ -1,4 +1,7 @@
-import type { CallOutcome, CallStatus } from '../../src/contracts/call';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { CallOutcome, CallPhase, CallStatus } from '../../src/contracts/call';
 import { longestSilenceMs, type HeardSegment } from '../../simulators/audio';
 import type { SimulatedCall } from '../../simulators/threecx';
 import { makeWav } from '../../scripts/sine-wav';
@@ -34,6 +37,17 @@ export function callStatus(stack: TestStack, workflowId: string): Promise<CallSt
   return stack.env.client.workflow.getHandle(workflowId).query<CallStatus>('status');
 }
 
+/** Waits until the call's workflow reports `phase` (it may not exist yet: the gateway starts it). */
+export async function reachPhase(stack: TestStack, workflowId: string, phase: CallPhase, timeoutMs = 15_000): Promise<CallStatus> {
+  const status = await eventually(
+    () => callStatus(stack, workflowId).catch(() => null),
+    (s) => s?.phase === phase,
+    timeoutMs,
+  );
+  if (status?.phase !== phase) throw new Error(`call ${workflowId} never reached ${phase} (last: ${status?.phase ?? 'no workflow'})`);
+  return status;
+}
+
 /** A clone that exists at the (sandbox) ElevenLabs, cached for the caller as a previous call would have. */
 export async function cacheCloneFor(stack: TestStack, callerE164: string): Promise<string> {
   const { voiceId } = await stack.elevenlabs.createVoiceClone({ name: `cached ${callerE164.slice(-4)}`, samples: [{ data: makeWav(3), fileName: 'sample.wav', contentType: 'audio/wav' }] });
@@ -60,4 +74,27 @@ export function firstHeard(segments: HeardSegment[], voiceId: string): number | 
 export function deadAir(segments: HeardSegment[], untilMs: number): number {
   const first = segments.find((s) => s.label !== 'silence');
   return first ? longestSilenceMs(segments, first.startMs, untilMs) : Infinity;
+}
+
+/** The first time (ms from the call's start) the caller heard anything but silence after `fromMs`. */
+export function nextSound(segments: HeardSegment[], fromMs: number): number | null {
+  return segments.find((s) => s.label !== 'silence' && s.endMs > fromMs)?.startMs ?? null;
+}
+
+/** When (ms from the call's start) the caller last heard `voiceId`, or null. */
+export function lastHeard(segments: HeardSegment[], voiceId: string): number | null {
+  return segments.filter((s) => s.label === 'voice' && s.voiceId === voiceId).at(-1)?.endMs ?? null;
+}
+
+export const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
+
+/** Set RECORD_HISTORIES=1 to (re)write the replay fixture `<name>.json` from a test run. */
+export async function maybeRecordHistory(stack: TestStack, workflowId: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const handle = stack.env.client.workflow.getHandle(workflowId);
+  // A closed workflow's whole history (a cancelled one rejects here, and is closed too).
+  await handle.result().catch(() => undefined);
+  const history = await handle.fetchHistory();
+  // The same JSON as `temporal workflow show --output json` and the Web UI download.
+  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
 }

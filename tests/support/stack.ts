@@ -24,13 +24,16 @@ import { startTestTemporal } from './temporal';
 export const TEST_3CX_SECRET = 'test-3cx-secret';
 export const TEST_ELEVENLABS_WEBHOOK_SECRET = 'whsec_test';
 export const TEST_INIT_WEBHOOK_SECRET = 'init-secret-for-tests';
-export const TEST_PBX = 'test-pbx';
 export const TEST_AGENT = 'agent_test';
 /** The agent's SIP-trunk numbers (SIP mode) and the 3CX outbound-rule prefix that reaches them. */
 export const TEST_SIP_NUMBERS = ['+4930123450001', '+4930123450002'];
 export const TEST_SIP_PREFIX = '999';
-/** A 3CX queue where a "human" answers (FALLBACK_DESTINATION). */
+/** A 3CX queue where a "human" answers (FALLBACK_DESTINATION); they speak in `humanVoiceId('8000')`. */
 export const TEST_FALLBACK_QUEUE = '8000';
+/** DEFAULT_VOICE_ID: a premade sandbox voice other than the greeting's, so the caller can tell them apart. */
+export const TEST_DEFAULT_VOICE = 'pNInz6obpgDQGcFmaJgB';
+/** A greeting of about a second (the default one lasts ~5 s), for suites where the greeting is not the subject. */
+export const SHORT_GREETING = 'Hello, please hold.';
 
 export interface TestStack {
   config: Config;
@@ -41,6 +44,8 @@ export interface TestStack {
   elevenlabs: ElevenLabsClient;
   apiUrl: string;
   taskQueue: string;
+  /** THREECX_PBX: unique per stack, so stacks sharing a Temporal server never share a call id. */
+  pbxName: string;
   samplesDir: string;
   gateway: RunningGateway | undefined;
   /** A caller dials the DID: the call reaches the route point. Returns the simulated call and its workflow id. */
@@ -73,7 +78,8 @@ export interface StackOptions {
  * task queues, and the HTTP API on a random port (the sandbox posts its webhooks there).
  */
 export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxOptions = {}, threecx = {}, temporal, gateway: withGateway = true }: StackOptions = {}): Promise<TestStack> {
-  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const suffix = randomBytes(4).toString('hex');
+  const taskQueue = `test-${suffix}`;
   const env = temporal ?? (await startTestTemporal());
   const db = await createTestDatabase();
   const samplesDir = mkdtempSync(path.join(tmpdir(), 'voiceclone-samples-'));
@@ -86,6 +92,7 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
     callDurationMs: 4000,
     analysisDurationMs: 50,
     agents: { [TEST_AGENT]: {} },
+    premadeVoices: [{ voiceId: TEST_DEFAULT_VOICE, name: 'Default voice' }],
     sipNumbers: Object.fromEntries(TEST_SIP_NUMBERS.map((n) => [n, TEST_AGENT])),
     ...sandboxOptions,
   });
@@ -104,7 +111,7 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
     THREECX_URL: pbx.url,
     THREECX_CLIENT_ID: pbx.clientId,
     THREECX_CLIENT_SECRET: pbx.clientSecret,
-    THREECX_PBX: TEST_PBX,
+    THREECX_PBX: `test-pbx-${suffix}`,
     THREECX_SIP_ROUTE_PREFIX: TEST_SIP_PREFIX,
     GATEWAY_HTTP_BIND: '',
     ELEVENLABS_AGENT_ID: TEST_AGENT,
@@ -116,6 +123,7 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
     CLONE_MAX_WAIT_SECONDS: '10',
     POST_CALL_GRACE_SECONDS: '5',
     REQUIRE_CLONE_CONSENT: 'true',
+    DEFAULT_VOICE_ID: TEST_DEFAULT_VOICE,
     ...envOverrides,
   });
   const target: ElevenLabsTarget = { baseUrl: sandbox.url, apiKey: sandbox.apiKey, agentId: TEST_AGENT };
@@ -133,13 +141,14 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
     elevenlabs,
     apiUrl: '',
     taskQueue,
+    pbxName: config.threecx.pbx,
     samplesDir,
     gateway: undefined,
     dial(callerNumber, options = {}) {
       const call = pbx.placeCall({ callerNumber, did: '+4930123456', ...options });
       return { call, workflowId: stack.workflowIdOf(call) };
     },
-    workflowIdOf: (call) => callWorkflowId(TEST_PBX, String(call.callid)),
+    workflowIdOf: (call) => callWorkflowId(config.threecx.pbx, String(call.callid)),
     registerVoiceSample: async (callerE164, seconds = 4) => {
       const file = `${callerE164.replace('+', '')}.wav`;
       writeFileSync(path.join(samplesDir, file), makeWav(seconds));

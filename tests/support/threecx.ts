@@ -1,5 +1,6 @@
 import { signThreeCxBody } from '../../src/integrations/threecx/signature';
-import { TEST_3CX_SECRET } from './stack';
+import type { SimulatedCall } from '../../simulators/threecx';
+import { TEST_3CX_SECRET, type TestStack } from './stack';
 
 export function incomingCall(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -12,6 +13,19 @@ export function incomingCall(overrides: Record<string, unknown> = {}): Record<st
     pbx: 'acme.3cx.eu',
     ...overrides,
   };
+}
+
+/**
+ * The IncomingCall a Call Flow Designer app would post for a call on the stack's simulated PBX: same
+ * PBX name and 3CX call id, so it names the call the gateway sees (or will see) on its route point.
+ */
+export function incomingCallFor(stack: TestStack, call: Pick<SimulatedCall, 'callid' | 'callerNumber'>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return incomingCall({ call_id: String(call.callid), caller_id: call.callerNumber, pbx: stack.pbxName, ...overrides });
+}
+
+/** The 3CX call id the stack's PBX will give its next call (the simulator counts them up). */
+export function nextCallid(stack: TestStack): number {
+  return (stack.pbx.calls.at(-1)?.callid ?? 100_000) + 1;
 }
 
 /** Posts a body to a 3CX webhook route, signed with the test secret unless told otherwise. */

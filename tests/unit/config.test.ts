@@ -21,7 +21,10 @@ describe('loadConfig', () => {
     expect(c.http.port).toBe(3006);
     expect(c.temporal).toMatchObject({ address: undefined, namespace: 'default', taskQueue: 'voiceclone-precall' });
     expect(c.database.url).toBeUndefined();
-    expect(c.elevenlabs).toMatchObject({ apiKey: undefined, apiBase: 'https://api.elevenlabs.io', telephony: 'sip_trunk' });
+    expect(c.elevenlabs).toMatchObject({ apiKey: undefined, apiBase: 'https://api.elevenlabs.io', sipNumbers: [] });
+    expect(c.handoff).toMatchObject({ mode: 'bridge', agentConnectTimeoutSeconds: 10, fallbackDestination: undefined });
+    expect(c.threecx).toMatchObject({ url: undefined, pbx: 'default', answerRinging: true, routeReplies: 'after-answer', playbackLeadMs: 200 });
+    expect(c.call.requireCloneConsent).toBe(false);
     expect(c.call).toMatchObject({ cloneMaxWaitSeconds: 35, autoTransitionEnabled: true, defaultCountry: 'DE', callerIdSearchAttribute: 'hash' });
     expect(c.cache.ttlSeconds).toBe(86_400);
     expect(c.clone).toEqual({ timeoutSeconds: 30, maxSizeBytes: 10 * 1024 * 1024, minDurationSeconds: 3 });
@@ -58,7 +61,7 @@ describe('loadConfig', () => {
       loadConfig({
         PORT: 'eighty',
         CLONE_MAX_WAIT_SECONDS: '-1',
-        ELEVENLABS_TELEPHONY: 'carrier-pigeon',
+        HANDOFF_MODE: 'carrier-pigeon',
         DATABASE_URL: 'mysql://x',
         AUTO_TRANSITION_ENABLED: 'maybe',
         THREECX_TRUSTED_IPS: 'not-an-ip',
@@ -70,14 +73,17 @@ describe('loadConfig', () => {
     const { problems, message } = error as ConfigError;
     const keys = problems.map((p) => p.split(':')[0]);
     expect(keys).toEqual(
-      expect.arrayContaining(['PORT', 'CLONE_MAX_WAIT_SECONDS', 'ELEVENLABS_TELEPHONY', 'DATABASE_URL', 'AUTO_TRANSITION_ENABLED', 'THREECX_TRUSTED_IPS.0']),
+      expect.arrayContaining(['PORT', 'CLONE_MAX_WAIT_SECONDS', 'HANDOFF_MODE', 'DATABASE_URL', 'AUTO_TRANSITION_ENABLED', 'THREECX_TRUSTED_IPS.0']),
     );
     expect(message).toMatch(/^Invalid configuration \(\d+ problems\):/);
-    for (const key of ['PORT', 'ELEVENLABS_TELEPHONY', 'DATABASE_URL']) expect(message).toContain(key);
+    for (const key of ['PORT', 'HANDOFF_MODE', 'DATABASE_URL']) expect(message).toContain(key);
   });
 
   test('related settings are checked together', () => {
-    expect(() => loadConfig({ ELEVENLABS_API_KEY: 'k' })).toThrow(/ELEVENLABS_AGENT_ID[\s\S]*ELEVENLABS_PHONE_NUMBER_ID/);
+    expect(() => loadConfig({ ELEVENLABS_API_KEY: 'k' })).toThrow(/ELEVENLABS_AGENT_ID/);
+    expect(() => loadConfig({ ELEVENLABS_API_KEY: 'k', ELEVENLABS_AGENT_ID: 'a', HANDOFF_MODE: 'sip' })).toThrow(/ELEVENLABS_SIP_NUMBERS/);
+    expect(() => loadConfig({ THREECX_URL: 'https://pbx.example.com' })).toThrow(/THREECX_CLIENT_ID/);
+    expect(() => loadConfig({ ELEVENLABS_SIP_NUMBERS: '004930123' })).toThrow(/ELEVENLABS_SIP_NUMBERS/);
     expect(() => loadConfig({ VOICE_SAMPLE_STORAGE: 's3' })).toThrow(/S3_BUCKET_NAME/);
     expect(() => loadConfig({ AWS_ACCESS_KEY_ID: 'a' })).toThrow(/AWS_SECRET_ACCESS_KEY/);
   });
@@ -105,7 +111,6 @@ describe('loadConfig', () => {
         ENVIRONMENT: 'production',
         ELEVENLABS_API_KEY: 'k',
         ELEVENLABS_AGENT_ID: 'agent',
-        ELEVENLABS_PHONE_NUMBER_ID: 'phone',
         ELEVENLABS_WEBHOOK_SECRET: 'w',
         THREECX_WEBHOOK_SECRET: 's',
         ADMIN_API_TOKEN: 'x'.repeat(32),
@@ -146,5 +151,36 @@ describe('loadConfig', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain('sk_live_secret');
     }
+  });
+});
+
+describe('the live call path settings', () => {
+  test('the PBX name comes from THREECX_PBX, else the host of THREECX_URL; consent is required in production', () => {
+    const gateway = { THREECX_URL: 'https://Acme.3cx.eu:5001/', THREECX_CLIENT_ID: '800', THREECX_CLIENT_SECRET: 's' };
+    expect(loadConfig(gateway).threecx).toMatchObject({ pbx: 'acme.3cx.eu', url: 'https://Acme.3cx.eu:5001', clientId: '800' });
+    expect(loadConfig({ ...gateway, THREECX_PBX: 'hq' }).threecx.pbx).toBe('hq');
+    const production = {
+      ENVIRONMENT: 'production',
+      ELEVENLABS_API_KEY: 'k',
+      ELEVENLABS_AGENT_ID: 'agent',
+      ELEVENLABS_WEBHOOK_SECRET: 'w',
+      THREECX_WEBHOOK_SECRET: 's',
+      ADMIN_API_TOKEN: 'x'.repeat(32),
+      DATABASE_URL: 'postgresql://db/voice',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+    };
+    expect(loadConfig(production).call.requireCloneConsent).toBe(true);
+    expect(loadConfig({ ...production, REQUIRE_CLONE_CONSENT: 'false' }).call.requireCloneConsent).toBe(false);
+    expect(() => loadConfig({ ...production, HANDOFF_MODE: 'sip', ELEVENLABS_SIP_NUMBERS: '+4930123450001' })).toThrow(/ELEVENLABS_INIT_WEBHOOK_SECRET/);
+  });
+
+  test('bad values of the new settings are named', () => {
+    let message = '';
+    try {
+      loadConfig({ THREECX_PLAYBACK_LEAD_MS: '900', FALLBACK_DESTINATION: 'queue one', THREECX_SIP_ROUTE_PREFIX: '9a', THREECX_ROUTETO_REPLY: 'sometimes' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const key of ['THREECX_PLAYBACK_LEAD_MS', 'FALLBACK_DESTINATION', 'THREECX_SIP_ROUTE_PREFIX', 'THREECX_ROUTETO_REPLY']) expect(message).toContain(key);
   });
 });

@@ -15,6 +15,7 @@ interface CallRow {
   total: number;
   completed: number;
   failed: number;
+  abandoned: number;
   cancelled: number;
   in_progress: number;
   decided: number;
@@ -24,6 +25,21 @@ interface CallRow {
   cache_hit_rate: number | null;
   fallback_total: number;
   fallback_rate: number | null;
+}
+
+interface HoldRow {
+  calls: number;
+  p50: number | null;
+  p95: number | null;
+  dead_air_p95: number | null;
+  abandoned: number;
+  abandonment_rate: number | null;
+}
+
+interface FailureRow {
+  reason: string;
+  count: number;
+  fallback_routed: number;
 }
 
 interface FallbackRow {
@@ -47,7 +63,7 @@ interface LatencyRow {
 }
 
 export async function computeStatistics(prisma: PrismaClient, { since, until }: StatisticsWindow): Promise<StatisticsResponse> {
-  const [[calls], fallbacks, [clones], [latency]] = await Promise.all([
+  const [[calls], fallbacks, [clones], [latency], [hold], failures] = await Promise.all([
     prisma.$queryRaw<CallRow[]>`
       WITH c AS (
         SELECT status, metadata->>'voice_source' AS voice_source, metadata->>'fallback_reason' AS fallback_reason
@@ -58,6 +74,7 @@ export async function computeStatistics(prisma: PrismaClient, { since, until }: 
         count(*)::int AS total,
         count(*) FILTER (WHERE status = 'completed')::int AS completed,
         count(*) FILTER (WHERE status = 'failed')::int AS failed,
+        count(*) FILTER (WHERE status = 'abandoned')::int AS abandoned,
         count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled,
         count(*) FILTER (WHERE status = 'initiated')::int AS in_progress,
         count(voice_source)::int AS decided,
@@ -89,8 +106,8 @@ export async function computeStatistics(prisma: PrismaClient, { since, until }: 
         percentile_cont(0.95) WITHIN GROUP (ORDER BY api_response_time_ms) FILTER (WHERE status = 'success') AS p95
       FROM voice_clone_log
       WHERE created_at >= ${since}::timestamptz AND created_at < ${until}::timestamptz`,
-    // An operator's retry-clone can record more than one ready event for a greeting conversation;
-    // the transfer follows the last of them.
+    // An operator's retry-clone can record more than one ready event for a call; the hand-off
+    // follows the last of them. (The seeds' greeting_call_id column holds our call id.)
     prisma.$queryRaw<LatencyRow[]>`
       WITH l AS (
         SELECT EXTRACT(EPOCH FROM (t.transferred_at - r.ready_at))::float8 * 1000 AS ms
@@ -105,12 +122,43 @@ export async function computeStatistics(prisma: PrismaClient, { since, until }: 
       )
       SELECT count(*)::int AS count, avg(ms) AS avg, percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) AS p95
       FROM l`,
+    prisma.$queryRaw<HoldRow[]>`
+      WITH c AS (
+        SELECT status, (metadata->>'hold_ms')::float8 AS hold_ms, (metadata->>'dead_air_ms')::float8 AS dead_air_ms
+        FROM call_log
+        WHERE call_started_at >= ${since}::timestamptz AND call_started_at < ${until}::timestamptz
+      )
+      SELECT
+        count(hold_ms)::int AS calls,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY hold_ms) AS p50,
+        percentile_cont(0.95) WITHIN GROUP (ORDER BY hold_ms) AS p95,
+        percentile_cont(0.95) WITHIN GROUP (ORDER BY dead_air_ms) AS dead_air_p95,
+        count(*) FILTER (WHERE status = 'abandoned')::int AS abandoned,
+        (count(*) FILTER (WHERE status = 'abandoned'))::float8 / NULLIF(count(*) FILTER (WHERE status IN ('completed', 'abandoned', 'failed')), 0) AS abandonment_rate
+      FROM c`,
+    prisma.$queryRaw<FailureRow[]>`
+      SELECT metadata->>'failure_reason' AS reason, count(*)::int AS count,
+        count(*) FILTER (WHERE metadata->'fallback'->>'outcome' = 'routed')::int AS fallback_routed
+      FROM call_log
+      WHERE call_started_at >= ${since}::timestamptz AND call_started_at < ${until}::timestamptz
+        AND status = 'failed' AND metadata->>'failure_reason' IS NOT NULL
+      GROUP BY 1
+      ORDER BY count(*) DESC, 1`,
   ]);
-  if (!calls || !clones || !latency) throw new Error('Aggregate query returned no row');
+  if (!calls || !clones || !latency || !hold) throw new Error('Aggregate query returned no row');
 
   return {
     window: { since: since.toISOString(), until: until.toISOString() },
-    calls: { total: calls.total, completed: calls.completed, failed: calls.failed, cancelled: calls.cancelled, in_progress: calls.in_progress },
+    calls: { total: calls.total, completed: calls.completed, failed: calls.failed, abandoned: calls.abandoned, cancelled: calls.cancelled, in_progress: calls.in_progress },
+    hold: {
+      calls: hold.calls,
+      p50_ms: hold.p50,
+      p95_ms: hold.p95,
+      abandoned_during_hold: hold.abandoned,
+      abandonment_rate: hold.abandonment_rate,
+      dead_air_p95_ms: hold.dead_air_p95,
+    },
+    handoff_failures: failures,
     voice: { decided_calls: calls.decided, cache: calls.cache, clone: calls.clone, default: calls.default, cache_hit_rate: calls.cache_hit_rate },
     fallback: {
       total: calls.fallback_total,

@@ -216,10 +216,24 @@ export const StatisticsResponseSchema = z
         total: z.number().int(),
         completed: z.number().int(),
         failed: z.number().int(),
+        abandoned: z.number().int().meta({ description: 'The caller hung up before the agent answered' }),
         cancelled: z.number().int(),
         in_progress: z.number().int(),
       })
       .meta({ description: 'Calls that started in the window, by call_log status' }),
+    hold: z
+      .object({
+        calls: z.number().int().meta({ description: 'Calls with a measured hold (metadata.hold_ms)' }),
+        p50_ms: millis,
+        p95_ms: millis,
+        abandoned_during_hold: z.number().int(),
+        abandonment_rate: rate.meta({ description: 'abandoned / calls that ended (completed, abandoned, failed)' }),
+        dead_air_p95_ms: millis.meta({ description: 'Per call: hold audio the caller did not get in time' }),
+      })
+      .meta({ description: 'What callers heard before the agent: greeting and music on their own call' }),
+    handoff_failures: z
+      .array(z.object({ reason: z.string(), count: z.number().int(), fallback_routed: z.number().int() }))
+      .meta({ description: 'Failed calls by failure_reason (agent unavailable, socket dropped, route failed…), with how many reached FALLBACK_DESTINATION' }),
     voice: z
       .object({
         decided_calls: z.number().int().meta({ description: 'Calls that reached a voice decision (metadata.voice_source set)' }),
@@ -245,7 +259,7 @@ export const StatisticsResponseSchema = z
       .meta({ description: 'ElevenLabs clone requests logged in the window (voice_clone_log); avg and p95 over the successful ones' }),
     clone_ready_to_transfer_ms: z
       .object({ count: z.number().int(), avg: millis, p95: millis })
-      .meta({ description: 'From clone_ready_events.ready_at to clone_transfer_events.transferred_at of the same greeting conversation, for transfers in the window' }),
+      .meta({ description: 'From clone_ready_events.ready_at to clone_transfer_events.transferred_at of the same call, for hand-offs in the window' }),
   })
   .meta({ id: 'StatisticsResponse' });
 

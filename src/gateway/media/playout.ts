@@ -46,6 +46,8 @@ export class Playout {
   constructor(
     private readonly sink: AudioSink,
     private readonly leadMs: number,
+    /** Called once, when the first byte is handed to the sink. */
+    private readonly onFirstByte: () => void = () => undefined,
     private readonly ticker: Ticker = sharedTicker,
   ) {}
 
@@ -103,7 +105,10 @@ export class Playout {
       }
       if (chunk.length === 0) return;
       const writable = this.sink.write(chunk);
-      this.stats.firstByteAt ??= now;
+      if (this.stats.firstByteAt === null) {
+        this.stats.firstByteAt = now;
+        this.onFirstByte();
+      }
       this.stats.bytesWritten += chunk.length;
       this.playhead += chunk.length / BYTES_PER_MS;
       if (this.dryAt !== null) this.noteResume(now);

@@ -4,67 +4,93 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { CallOutcome, CallStatus } from '../../../src/contracts/call';
-import {
-  startElevenLabsSandbox,
-  type ElevenLabsSandbox,
-  type ElevenLabsSandboxOptions,
-  type FailureSpec,
-  type SandboxEndpoint,
-  type SandboxRequestRecord,
-} from '../../../simulators/elevenlabs';
+import { callWorkflowId } from '../../../src/contracts/call';
+import { humanVoiceId } from '../../../simulators/audio';
+import { startElevenLabsSandbox, type ElevenLabsSandbox, type ElevenLabsSandboxOptions } from '../../../simulators/elevenlabs';
+import { elevenLabsTrunk } from '../../../simulators/telephony';
+import { startThreeCxSimulator, type PlaceCallOptions, type SimulatedCall, type ThreeCxSimulator, type ThreeCxSimulatorOptions } from '../../../simulators/threecx';
+import { makeWav } from '../../../scripts/sine-wav';
 import { createTestDatabase, type TestDatabase } from '../db';
 import { freePort, spawnService, type ServiceProcess } from '../process';
-import { makeWav } from '../../../scripts/sine-wav';
-import { TEST_3CX_SECRET } from '../stack';
 import { startTestTemporal } from '../temporal';
-import { incomingCall, post3cx } from '../threecx';
 
-// The service as production runs it, for fault injection: worker.ts and server.ts as real
-// processes, a real Temporal server, a fresh PostgreSQL database (optionally behind a proxy the
-// test can cut), and the ElevenLabs sandbox over HTTP posting signed webhooks to the API.
+// The service as production runs it, for fault injection: worker.ts, server.ts and gateway.ts as
+// real processes, a real Temporal server, a fresh PostgreSQL database (optionally behind a proxy
+// the test can cut). In this process: the 3CX simulator (callers dial in, their ears record what
+// they hear) and the ElevenLabs sandbox, linked by a simulated SIP trunk, posting its webhooks to
+// the API process.
 
+export const FAULTS_PBX = 'faults-pbx';
 export const FAULTS_ELEVENLABS_SECRET = 'whsec_faults';
-export type Step = 'greeting' | 'agent';
+export const FAULTS_3CX_SECRET = 'faults-3cx-secret';
+const FAULTS_INIT_SECRET = 'faults-init-secret';
+const AGENT_ID = 'agent_faults';
+const SIP_PREFIX = '999';
+const SIP_NUMBERS = ['+4930555000001', '+4930555000002'];
+
+/** The voices a caller can hear, each a tone signature the simulator's ear tells apart. */
+export const VOICES = {
+  /** GREETING_VOICE_ID (Rachel, premade): the greeting and the failure message. */
+  greeting: '21m00Tcm4TlvDq8ikWAM',
+  /** DEFAULT_VOICE_ID: the agent when the caller's clone is not there; distinct from the greeting's. */
+  default: 'DefaultVoiceFaults01',
+  /** The "human" in the fallback queue. */
+  queue: humanVoiceId('8000'),
+} as const;
+export const FALLBACK_QUEUE = '8000';
+/** Short, so a call's hold is mostly music: ~60 ms per character in the sandbox's speech. */
+export const GREETING_MESSAGE = 'Welcome, one moment please.';
 
 export interface FaultStackOptions {
   /** A Temporal server the test manages (restarts); otherwise a throw-away dev server is started. */
   temporalAddress?: string;
   /** The DATABASE_URL the processes get, from the test database's direct URL (e.g. through a proxy). */
   processDatabaseUrl?: (directUrl: string) => string;
-  /** Environment of both processes, on top of the defaults below. */
+  /** Environment of the three processes, on top of the defaults below. */
   env?: Record<string, string>;
   sandbox?: ElevenLabsSandboxOptions;
+  threecx?: ThreeCxSimulatorOptions;
 }
+
+export type ServiceName = 'worker' | 'api' | 'gateway';
 
 export interface FaultStack {
   db: TestDatabase;
   sandbox: ElevenLabsSandbox;
+  pbx: ThreeCxSimulator;
   client: Client;
   apiUrl: string;
   taskQueue: string;
-  /** Environment both processes run with. */
+  /** Environment the processes run with. */
   env: Record<string, string>;
   worker: ServiceProcess | undefined;
   api: ServiceProcess | undefined;
+  gateway: ServiceProcess | undefined;
   /** Starts worker.ts and waits until it polls. */
   startWorker(): Promise<ServiceProcess>;
   /** Starts server.ts (always on the same port) and waits until it listens. */
   startApi(): Promise<ServiceProcess>;
+  /** Starts gateway.ts and waits until it runs (greeting rendered or given up on). */
+  startGateway(): Promise<ServiceProcess>;
+  /** A caller dials the DID: the call reaches the route point. */
+  dial(callerNumber: string, options?: Omit<PlaceCallOptions, 'callerNumber'>): { call: SimulatedCall; workflowId: string };
+  workflowIdOf(call: SimulatedCall): string;
+  /** A voice sample (a real WAV in local storage) and the caller's consent, as registration leaves them. */
   registerVoiceSample(callerE164: string): Promise<void>;
   /** Every process output so far, for failure messages. */
   logs(): string;
   close(): Promise<void>;
 }
 
-/** Sandbox defaults: fast calls, and a webhook retry schedule long enough to outlast a test's outage. */
+/** Sandbox defaults: short calls, and a webhook retry schedule long enough to outlast a test's outage. */
 const SANDBOX_DEFAULTS: ElevenLabsSandboxOptions = {
   cloneLatencyMs: { min: 200, max: 400 },
-  outboundCallLatencyMs: { min: 20, max: 60 },
   apiLatencyMs: { min: 1, max: 5 },
-  ringDurationMs: 50,
-  callDurationMs: 300,
+  ttsLatencyMs: { min: 5, max: 20 },
+  agentFirstAudioLatencyMs: { min: 100, max: 200 },
+  callDurationMs: 2_500,
   analysisDurationMs: 50,
+  premadeVoices: [{ voiceId: VOICES.default, name: 'Faults default' }],
   webhookRetry: { delaysMs: [200, 500, 1_000, 2_000, 3_000, 5_000, 5_000, 5_000, 5_000], timeoutMs: 3_000 },
 };
 
@@ -101,11 +127,20 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     const apiUrl = `http://127.0.0.1:${port}`;
     const sandbox = await startElevenLabsSandbox({
       ...SANDBOX_DEFAULTS,
+      agents: { [AGENT_ID]: {} },
+      sipNumbers: Object.fromEntries(SIP_NUMBERS.map((n) => [n, AGENT_ID])),
       webhookUrl: `${apiUrl}/webhook/elevenlabs/postcall`,
       webhookSecret: FAULTS_ELEVENLABS_SECRET,
+      conversationInitWebhook: { url: `${apiUrl}/webhook/elevenlabs/conversation-init`, headers: { Authorization: `Bearer ${FAULTS_INIT_SECRET}` } },
       ...options.sandbox,
     });
     cleanups.push(() => sandbox.close());
+    const pbx = await startThreeCxSimulator({
+      externalLine: elevenLabsTrunk(sandbox, SIP_PREFIX),
+      localDestinations: { [FALLBACK_QUEUE]: { answerAfterMs: 300, voiceId: VOICES.queue, text: 'You are through to a person in the queue.' } },
+      ...options.threecx,
+    });
+    cleanups.push(() => pbx.close());
 
     const taskQueue = `faults-${randomBytes(4).toString('hex')}`;
     const env: Record<string, string> = {
@@ -118,13 +153,25 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_TASK_QUEUE: taskQueue,
       WORKER_METRICS_BIND: '',
+      GATEWAY_HTTP_BIND: '',
       ELEVENLABS_API_KEY: sandbox.apiKey,
       ELEVENLABS_API_BASE: sandbox.url,
-      ELEVENLABS_AGENT_ID: 'agent_faults',
-      ELEVENLABS_PHONE_NUMBER_ID: 'phnum_faults',
+      ELEVENLABS_AGENT_ID: AGENT_ID,
       ELEVENLABS_WEBHOOK_SECRET: FAULTS_ELEVENLABS_SECRET,
+      ELEVENLABS_INIT_WEBHOOK_SECRET: FAULTS_INIT_SECRET,
+      ELEVENLABS_SIP_NUMBERS: SIP_NUMBERS.join(','),
       ELEVENLABS_REQUEST_TIMEOUT_MS: '3000',
-      THREECX_WEBHOOK_SECRET: TEST_3CX_SECRET,
+      THREECX_URL: pbx.url,
+      THREECX_CLIENT_ID: pbx.clientId,
+      THREECX_CLIENT_SECRET: pbx.clientSecret,
+      THREECX_PBX: FAULTS_PBX,
+      THREECX_SIP_ROUTE_PREFIX: SIP_PREFIX,
+      THREECX_WEBHOOK_SECRET: FAULTS_3CX_SECRET,
+      GREETING_VOICE_ID: VOICES.greeting,
+      GREETING_MESSAGE,
+      DEFAULT_VOICE_ID: VOICES.default,
+      FALLBACK_DESTINATION: FALLBACK_QUEUE,
+      REQUIRE_CLONE_CONSENT: 'true',
       LOCAL_VOICE_SAMPLES_PATH: samplesDir,
       CLONE_MAX_WAIT_SECONDS: '10',
       VOICE_CLONE_TIMEOUT: '10',
@@ -134,10 +181,10 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
 
     let logCounter = 0;
     const named = new Map<ServiceProcess, string>();
-    const spawn = async (entry: string, ready: RegExp, label: string): Promise<ServiceProcess> => {
+    const spawn = async (name: ServiceName, entry: string, ready: RegExp): Promise<ServiceProcess> => {
       const p = spawnService(entry, env);
       processes.push(p);
-      named.set(p, `${label}#${++logCounter}`);
+      named.set(p, `${name}#${++logCounter}`);
       await p.waitFor(ready, 90_000);
       return p;
     };
@@ -145,18 +192,27 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     const stack: FaultStack = {
       db,
       sandbox,
+      pbx,
       client,
       apiUrl,
       taskQueue,
       env,
       worker: undefined,
       api: undefined,
-      startWorker: async () => (stack.worker = await spawn('src/worker.ts', /worker polling/, 'worker')),
-      startApi: async () => (stack.api = await spawn('src/server.ts', /API listening/, 'api')),
+      gateway: undefined,
+      startWorker: async () => (stack.worker = await spawn('worker', 'src/worker.ts', /worker polling/)),
+      startApi: async () => (stack.api = await spawn('api', 'src/server.ts', /API listening/)),
+      startGateway: async () => (stack.gateway = await spawn('gateway', 'src/gateway.ts', /gateway running/)),
+      dial(callerNumber, callOptions = {}) {
+        const call = pbx.placeCall({ callerNumber, did: '+4930123456', ...callOptions });
+        return { call, workflowId: stack.workflowIdOf(call) };
+      },
+      workflowIdOf: (call) => callWorkflowId(FAULTS_PBX, String(call.callid)),
       registerVoiceSample: async (callerE164) => {
         const file = `${callerE164.replace('+', '')}.wav`;
         writeFileSync(path.join(samplesDir, file), makeWav(4));
         await db.prisma.callerVoiceMapping.create({ data: { callerId: callerE164, voiceSampleUrl: file, voiceName: voiceNameFor(callerE164) } });
+        await db.prisma.voiceCloneConsent.create({ data: { callerId: callerE164, givenAt: new Date(), method: 'written', recordedBy: 'fault tests' } });
       },
       logs: () => processes.map((p) => `----- ${named.get(p)} -----\n${p.output().slice(-6_000)}`).join('\n'),
       close: async () => {
@@ -175,9 +231,18 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
   }
 }
 
+/** Starts the three processes side by side. */
+export async function startServices(stack: FaultStack): Promise<void> {
+  await Promise.all([stack.startWorker(), stack.startApi(), stack.startGateway()]);
+}
+
 /** The voice name registered for a caller: how the sandbox's voices.add log tells callers apart. */
 export function voiceNameFor(callerE164: string): string {
   return `Faults ${callerE164}`;
+}
+
+export function uniqueCaller(): string {
+  return `+49151${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -191,154 +256,6 @@ export async function until<T>(fn: () => Promise<T> | T, accept: (v: T) => boole
     const value = await fn();
     if (accept(value)) return value;
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${describe(value)}`);
-    await sleep(200);
+    await sleep(100);
   }
-}
-
-/** A signed IncomingCall; returns the HTTP status and body, or the network error's code. */
-export async function sendIncomingCall(apiUrl: string, body: Record<string, unknown>): Promise<{ status: number; json: any } | { error: string }> {
-  try {
-    return await post3cx(apiUrl, body);
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return { error: cause?.code ?? cause?.message ?? (err as Error).message };
-  }
-}
-
-/** Posts an IncomingCall that must be accepted; returns its workflow id. */
-export async function placeCall(stack: FaultStack, overrides: Record<string, unknown>): Promise<string> {
-  const res = await sendIncomingCall(stack.apiUrl, incomingCall(overrides));
-  if (!('status' in res) || res.status !== 202) throw new Error(`IncomingCall not accepted: ${JSON.stringify(res)}`);
-  return res.json.workflow_id as string;
-}
-
-export interface ClosedCall {
-  id: string;
-  status: string;
-  outcome: CallOutcome | undefined;
-}
-
-/** Waits until every call's workflow is closed; on the deadline, fails naming the open ones and their phase. */
-export async function waitForCallsClosed(stack: FaultStack, ids: string[], timeoutMs: number): Promise<Map<string, ClosedCall>> {
-  const closed = new Map<string, ClosedCall>();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const id of ids) {
-      if (closed.has(id)) continue;
-      const handle = stack.client.workflow.getHandle(id);
-      const description = await handle.describe().catch(() => undefined);
-      const status = description?.status.name;
-      if (status && status !== 'RUNNING') {
-        const outcome = status === 'COMPLETED' ? ((await handle.result()) as CallOutcome) : undefined;
-        closed.set(id, { id, status, outcome });
-      }
-    }
-    if (closed.size === ids.length) return closed;
-    if (Date.now() > deadline) {
-      const open = ids.filter((id) => !closed.has(id));
-      const phases = await Promise.all(
-        open.map(async (id) => {
-          const s = await stack.client.workflow
-            .getHandle(id)
-            .query<CallStatus>('status')
-            .catch((e: unknown) => ({ phase: `unknown (${(e as Error).message})`, lastError: null }) as unknown as CallStatus);
-          return `${id}: ${s.phase}${s.lastError ? ` (${s.lastError})` : ''}`;
-        }),
-      );
-      throw new Error(`${open.length} of ${ids.length} calls still open after ${timeoutMs} ms:\n${phases.join('\n')}\n${stack.logs()}`);
-    }
-    await sleep(250);
-  }
-}
-
-/** Outbound-call requests the sandbox received for a call and step. */
-export function outboundRequests(sandbox: ElevenLabsSandbox, callId: string, step: Step): SandboxRequestRecord[] {
-  return sandbox.requests.filter((r) => {
-    if (r.endpoint !== 'outboundCall') return false;
-    const data = (r.json as any)?.conversation_initiation_client_data;
-    return data?.user_id === callId && data?.dynamic_variables?.call_step === step;
-  });
-}
-
-/** Conversations (placed phone calls) the sandbox holds for a call and step. */
-export function placedConversations(sandbox: ElevenLabsSandbox, callId: string, step: Step): string[] {
-  return [...sandbox.conversations.values()].filter((c) => c.userId === callId && c.dynamicVariables.call_step === step).map((c) => c.conversationId);
-}
-
-/** Clone requests (POST /v1/voices/add) the sandbox received for a caller. */
-export function cloneRequestsFor(sandbox: ElevenLabsSandbox, callerE164: string): SandboxRequestRecord[] {
-  const name = voiceNameFor(callerE164);
-  return sandbox.requests.filter((r) => r.endpoint === 'voices.add' && r.multipart?.fields.name?.[0] === name);
-}
-
-/**
- * The invariants every fault must keep, for each call: the workflow closed COMPLETED with phase
- * `completed`, exactly one greeting and one agent conversation was placed (the ones the outcome
- * names), and the call_log row is final and agrees with the outcome. With `singleRequest`, each
- * step was also requested only once (no fault made the service repeat a POST).
- */
-export async function expectCallsCompletedOnce(stack: FaultStack, closed: Map<string, ClosedCall>, { singleRequest }: { singleRequest: boolean }): Promise<void> {
-  const ids = [...closed.keys()];
-  const rows = await stack.db.prisma.callLog.findMany({ where: { callId: { in: ids } } });
-  const byId = new Map(rows.map((r) => [r.callId, r]));
-  const problems: string[] = [];
-  for (const { id, status, outcome } of closed.values()) {
-    const say = (what: string) => problems.push(`${id}: ${what}`);
-    if (status !== 'COMPLETED' || outcome?.phase !== 'completed') say(`workflow ${status}, phase ${outcome?.phase} (${outcome?.lastError ?? ''})`);
-    for (const step of ['greeting', 'agent'] as const) {
-      const placed = placedConversations(stack.sandbox, id, step);
-      const requests = outboundRequests(stack.sandbox, id, step);
-      if (placed.length !== 1) say(`${placed.length} ${step} calls placed`);
-      else if (outcome && outcome.conversations[step] !== placed[0]) say(`${step} conversation ${outcome.conversations[step]} is not the placed ${placed[0]}`);
-      if (singleRequest && requests.length !== 1) say(`${requests.length} ${step} outbound-call requests`);
-    }
-    const row = byId.get(id);
-    if (!row) say('no call_log row');
-    else {
-      const meta = (row.metadata ?? {}) as Record<string, unknown>;
-      if (row.status !== 'completed' || !row.callEndedAt) say(`call_log status ${row.status}, ended ${String(row.callEndedAt)}`);
-      if (outcome && meta.agent_conversation_id !== outcome.conversations.agent) say(`call_log agent conversation ${String(meta.agent_conversation_id)}`);
-      if (outcome && meta.voice_source !== outcome.voice.source) say(`call_log voice source ${String(meta.voice_source)}`);
-      if (!row.transcript) say('call_log has no transcript (post-call data lost)');
-    }
-  }
-  if (problems.length > 0) throw new Error(`Invariant violations:\n${problems.join('\n')}`);
-}
-
-export interface InjectedFailure {
-  spec: FailureSpec;
-  request: SandboxRequestRecord;
-}
-
-/**
- * Injects `specs` one after the other on the endpoint's next requests (whichever call they belong
- * to): each spec fires once, then the next is armed. Resolves with the request each one hit.
- */
-export async function injectInOrder(sandbox: ElevenLabsSandbox, endpoint: SandboxEndpoint, specs: FailureSpec[], timeoutMs: number): Promise<InjectedFailure[]> {
-  const fired: InjectedFailure[] = [];
-  const deadline = Date.now() + timeoutMs;
-  let seen = sandbox.requests.at(-1)?.id ?? 0;
-  try {
-    for (const spec of specs) {
-      sandbox.setFailure(endpoint, { ...spec, times: 1 });
-      for (;;) {
-        const request = sandbox.requests.find((r) => r.id > seen && r.endpoint === endpoint && r.injectedFailure !== undefined);
-        if (request) {
-          fired.push({ spec, request });
-          seen = request.id;
-          break;
-        }
-        if (Date.now() > deadline) throw new Error(`only ${fired.length} of ${specs.length} ${endpoint} failures fired within ${timeoutMs} ms`);
-        await sleep(5);
-      }
-    }
-    return fired;
-  } finally {
-    sandbox.setFailure(endpoint, null);
-  }
-}
-
-/** Milliseconds between one request and the next request of the same list. */
-export function gapsMs(requests: SandboxRequestRecord[]): number[] {
-  return requests.slice(1).map((r, i) => r.receivedAt - requests[i]!.receivedAt);
 }

@@ -1,0 +1,21 @@
+import { startFaultStack, uniqueCaller, type FaultStack } from '../support/faults/harness';
+import { describeHeard, expectCallsCompletedOnce, waitForCallsClosed } from '../support/faults/live-calls';
+import { VOICES } from '../support/faults/harness';
+jest.setTimeout(120_000);
+let stack: FaultStack;
+test('smoke', async () => {
+  let t = Date.now();
+  stack = await startFaultStack();
+  console.log('stack', Date.now() - t); t = Date.now();
+  await stack.startWorker(); console.log('worker', Date.now() - t); t = Date.now();
+  await stack.startApi(); console.log('api', Date.now() - t); t = Date.now();
+  await stack.startGateway(); console.log('gateway', Date.now() - t); t = Date.now();
+  const caller = uniqueCaller();
+  await stack.registerVoiceSample(caller);
+  const d = stack.dial(caller);
+  const closed = await waitForCallsClosed(stack, [d.workflowId], 60_000);
+  console.log('call', Date.now() - t, JSON.stringify(closed.get(d.workflowId)));
+  console.log(describeHeard(d.call.heard([VOICES.greeting, VOICES.default, closed.get(d.workflowId)!.outcome!.voice.voiceId!])));
+  console.log(await expectCallsCompletedOnce(stack, [d], closed, { maxDeadAirMs: 200 }));
+});
+afterAll(async () => { await stack?.close(); });
