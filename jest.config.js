@@ -12,7 +12,7 @@ const shared = {
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };
 
-const unit = ['<rootDir>/tests/unit/', '<rootDir>/tests/simulators/', '<rootDir>/tests/integrations/(elevenlabs|storage|threecx)/'];
+const unit = ['<rootDir>/tests/unit/', '<rootDir>/tests/simulators/', '<rootDir>/tests/doctor/', '<rootDir>/tests/integrations/(elevenlabs|storage|threecx)/'];
 const temporal = ['<rootDir>/tests/workflows/', '<rootDir>/tests/integrations/temporal/'];
 
 module.exports = {

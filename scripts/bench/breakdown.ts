@@ -1,11 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { CallRecord, CallRequests } from './collect';
+import type { CallRecord } from './collect';
 import { summarize, type Summary } from './stats';
 
-// Where the time goes, from the calls' own histories: how long workflow tasks and each activity
-// type waited for the worker (schedule → start) and ran (start → close), how long the server took
-// to record the start, and how long the agent-call activities ran before their POST left.
+// Where the workflow's time goes, from the calls' own histories: how long workflow tasks and each
+// activity type waited for a worker (schedule → start; the gateway's steps cross task queues, so
+// they are never dispatched eagerly) and ran (start → close), and how long the server took to record
+// the start after the route-point Upsert.
 
 const E = temporal.api.enums.v1.EventType;
 
@@ -13,13 +14,12 @@ export interface Breakdown {
   calls: number;
   /** History events of one call workflow: each is persisted by the server; a proxy for its cost. */
   historyEventsPerCall: Summary;
-  /** API receive (steps.received) → WorkflowExecutionStarted recorded by the server. */
-  apiReceivedToWorkflowStarted: Summary;
+  /** Route-point Upsert (simulator) → WorkflowExecutionStarted recorded by the server. */
+  upsertToWorkflowStarted: Summary;
   workflowTask: { scheduleToStart: Summary; startToComplete: Summary };
   activities: Record<string, { scheduleToStart: Summary; startToClose: Summary }>;
-  /** ActivityTaskStarted → the outbound-call request at the sandbox: the activity's own work before the POST is on the wire. */
-  greetingActivityStartToRequest: Summary;
-  agentActivityStartToRequest: Summary;
+  /** connectAgent / routeCall ActivityTaskStarted → the first event it causes outside (conversation start / routeto at the PBX). */
+  handoffActivityStartToWire: Summary;
 }
 
 type Long = number | { toNumber(): number };
@@ -28,37 +28,46 @@ const time = (ts: { seconds?: Long | null; nanos?: number | null } | null | unde
 
 interface Samples {
   events: number[];
-  apiToStarted: number[];
+  upsertToStarted: number[];
   wftSts: number[];
   wftStc: number[];
   activity: Map<string, { sts: number[]; stc: number[] }>;
-  greetingToRequest: number[];
-  agentToRequest: number[];
+  handoffToWire: number[];
 }
 
-function addHistory(events: readonly unknown[], receivedAt: number | null, requests: CallRequests | undefined, into: Samples): void {
+interface HistoryEvent {
+  eventId: Long;
+  eventTime?: { seconds?: Long | null; nanos?: number | null } | null;
+  eventType: temporal.api.enums.v1.EventType;
+  workflowTaskStartedEventAttributes?: { scheduledEventId?: Long | null } | null;
+  workflowTaskCompletedEventAttributes?: { startedEventId?: Long | null } | null;
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
+  activityTaskStartedEventAttributes?: { scheduledEventId?: Long | null } | null;
+  activityTaskCompletedEventAttributes?: { scheduledEventId?: Long | null } | null;
+  activityTaskFailedEventAttributes?: { scheduledEventId?: Long | null } | null;
+}
+
+/** The hand-off's first effect outside Temporal: the conversation at the sandbox (bridge), the routeto at the PBX (SIP). */
+function handoffWireAt(call: CallRecord): number | null {
+  // Before the greeting's end the bridge waits for it on purpose: only later hand-offs show their own cost.
+  if (call.routeArrivesAt === null && call.voiceReadyBeforeGreetingEnd !== false) return null;
+  return call.routeArrivesAt ?? call.conversationStartAt;
+}
+
+function addHistory(events: readonly HistoryEvent[], call: CallRecord, skew: number, into: Samples): void {
   into.events.push(events.length);
   const scheduled = new Map<number, { at: number; type: string }>();
   const wftScheduled = new Map<number, number>();
   const wftStarted = new Map<number, number>();
   const activityStarted = new Map<number, number>();
-  for (const raw of events) {
-    const e = raw as {
-      eventId: Long;
-      eventTime?: { seconds?: Long | null; nanos?: number | null } | null;
-      eventType: temporal.api.enums.v1.EventType;
-      workflowTaskStartedEventAttributes?: { scheduledEventId?: Long | null } | null;
-      workflowTaskCompletedEventAttributes?: { scheduledEventId?: Long | null; startedEventId?: Long | null } | null;
-      activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
-      activityTaskStartedEventAttributes?: { scheduledEventId?: Long | null } | null;
-      activityTaskCompletedEventAttributes?: { scheduledEventId?: Long | null } | null;
-      activityTaskFailedEventAttributes?: { scheduledEventId?: Long | null } | null;
-    };
+  const wireAt = handoffWireAt(call);
+  for (const e of events) {
     const id = num(e.eventId);
-    const at = time(e.eventTime);
+    // The server's wall clock, onto the records' monotonic one.
+    const at = time(e.eventTime) - skew;
     switch (e.eventType) {
       case E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-        if (receivedAt !== null) into.apiToStarted.push(at - receivedAt);
+        if (call.upsertAt !== null) into.upsertToStarted.push(at - call.upsertAt);
         break;
       case E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
         wftScheduled.set(id, at);
@@ -85,8 +94,7 @@ function addHistory(events: readonly unknown[], receivedAt: number | null, reque
         let entry = into.activity.get(s.type);
         if (!entry) into.activity.set(s.type, (entry = { sts: [], stc: [] }));
         entry.sts.push(at - s.at);
-        if (s.type === 'playGreeting' && requests?.greeting[0] !== undefined) into.greetingToRequest.push(requests.greeting[0] - at);
-        if (s.type === 'transferToAgent' && requests?.agent[0] !== undefined) into.agentToRequest.push(requests.agent[0] - at);
+        if ((s.type === 'connectAgent' || s.type === 'routeCall') && wireAt !== null && wireAt >= at) into.handoffToWire.push(wireAt - at);
         break;
       }
       case E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
@@ -104,32 +112,31 @@ function addHistory(events: readonly unknown[], receivedAt: number | null, reque
 }
 
 /** Reads the histories of up to `limit` closed calls (spread over the run) after the load is over. */
-export async function buildBreakdown(client: Client, records: CallRecord[], sandboxCalls: Map<string, CallRequests>, limit: number): Promise<Breakdown> {
+export async function buildBreakdown(client: Client, records: readonly CallRecord[], limit: number, clockSkewMs: number): Promise<Breakdown> {
   const closed = records.filter((r) => r.workflowStatus === 'COMPLETED');
   const step = Math.max(1, Math.ceil(closed.length / limit));
   const chosen = closed.filter((_, i) => i % step === 0).slice(0, limit);
-  const samples: Samples = { events: [], apiToStarted: [], wftSts: [], wftStc: [], activity: new Map(), greetingToRequest: [], agentToRequest: [] };
+  const samples: Samples = { events: [], upsertToStarted: [], wftSts: [], wftStc: [], activity: new Map(), handoffToWire: [] };
   for (let i = 0; i < chosen.length; i += 8) {
     await Promise.all(
       chosen.slice(i, i + 8).map(async (r) => {
         // A history the busy server will not hand over is left out of the breakdown.
         const history = await client.workflow
-          .getHandle(r.callId)
+          .getHandle(r.workflowId)
           .fetchHistory()
           .catch(() => null);
-        if (history) addHistory(history.events ?? [], r.apiReceivedAt, sandboxCalls.get(r.callId), samples);
+        if (history) addHistory((history.events ?? []) as HistoryEvent[], r, clockSkewMs, samples);
       }),
     );
   }
   return {
     calls: chosen.length,
     historyEventsPerCall: summarize(samples.events),
-    apiReceivedToWorkflowStarted: summarize(samples.apiToStarted),
+    upsertToWorkflowStarted: summarize(samples.upsertToStarted),
     workflowTask: { scheduleToStart: summarize(samples.wftSts), startToComplete: summarize(samples.wftStc) },
     activities: Object.fromEntries(
       [...samples.activity.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, s]) => [type, { scheduleToStart: summarize(s.sts), startToClose: summarize(s.stc) }]),
     ),
-    greetingActivityStartToRequest: summarize(samples.greetingToRequest),
-    agentActivityStartToRequest: summarize(samples.agentToRequest),
+    handoffActivityStartToWire: summarize(samples.handoffToWire),
   };
 }

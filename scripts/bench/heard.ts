@@ -1,4 +1,4 @@
-import { classifyFrames } from '../../simulators/audio';
+import { classifyFrames, toSegments } from '../../simulators/audio';
 
 // What one simulated caller heard, read from the raw PCM of the simulator's ear (8 kHz s16le,
 // offset 0 = the call reached the route point). The ear's playout buffer inserts exact digital
@@ -29,8 +29,6 @@ export interface HeardInput {
   agentVoiceId: string | null;
   /** Search the agent from here (ms); defaults to the greeting's end. */
   agentSearchFromMs?: number;
-  /** Stop the jitter analysis here (an interrupted turn, or the end of the conversation). */
-  agentUntilMs?: number;
 }
 
 export interface AgentSpeech {
@@ -38,6 +36,8 @@ export interface AgentSpeech {
   stretches: { startMs: number; endMs: number; audioMs: number; stallMs: number }[];
   /** Each stall (a gap shorter than TURN_GAP_MS while the agent was speaking), in ms. */
   stalls: number[];
+  /** Where each stall began, ms from the call's start. */
+  stallStartsMs: number[];
   /** For every 20 ms of agent audio: how much later it played than contiguous playout from its stretch's start. */
   frameLatenessMs: number[];
 }
@@ -57,6 +57,15 @@ export interface HeardAnalysis {
   /** Underruns between the first audio and the hold's end (the agent, or the silence before a routed call's far end). */
   hold: { deadAirMs: number; longestGapMs: number; gaps: number };
   agent: AgentSpeech | null;
+}
+
+/**
+ * When `voiceId` is first heard by the tests' reading: 20 ms frames from the call's start, merged
+ * into segments (tests/support/live-call.ts firstHeard). Looks at the first `withinMs` only.
+ */
+export function classifierFirstMs(pcm: Buffer, voiceId: string, withinMs = 3_000): number | null {
+  const segments = toSegments(classifyFrames(pcm.subarray(0, withinMs * SAMPLES_PER_MS * 2), [voiceId]));
+  return segments.find((s) => s.label === 'voice')?.startMs ?? null;
 }
 
 /** Runs of at least MIN_GAP_SAMPLES exact zeros, in sample indexes [start, end). */
@@ -79,6 +88,12 @@ export function zeroRuns(pcm: Buffer): [number, number][] {
 function firstNonZero(pcm: Buffer): number | null {
   for (let i = 0; i + 1 < pcm.length; i += 2) if (pcm[i] !== 0 || pcm[i + 1] !== 0) return i >> 1;
   return null;
+}
+
+/** The first non-zero sample as ms from the start of `pcm`; null for silence. */
+export function firstAudioMs(pcm: Buffer): number | null {
+  const first = firstNonZero(pcm);
+  return first === null ? null : first / SAMPLES_PER_MS;
 }
 
 /** Where `samples` of audio starting at `from` end, skipping the gaps inside. */
@@ -133,7 +148,7 @@ type Stretch = AgentSpeech['stretches'][number];
 
 /** Builds the agent's stretches piece by piece: audio, stalls inside a stretch, turn pauses between them. */
 class StretchBuilder {
-  readonly result: AgentSpeech = { stretches: [], stalls: [], frameLatenessMs: [] };
+  readonly result: AgentSpeech = { stretches: [], stalls: [], stallStartsMs: [], frameLatenessMs: [] };
   private current: Stretch | null = null;
   /** Audio (ms) of the current stretch not yet counted in a whole 20 ms frame. */
   private carry = 0;
@@ -149,10 +164,11 @@ class StretchBuilder {
     stretch.endMs = endSample / SAMPLES_PER_MS;
   }
 
-  stall(samples: number): void {
+  stall(startSample: number, samples: number): void {
     if (!this.current) return;
     const ms = samples / SAMPLES_PER_MS;
     this.result.stalls.push(ms);
+    this.result.stallStartsMs.push(startSample / SAMPLES_PER_MS);
     this.current.stallMs += ms;
   }
 
@@ -173,7 +189,7 @@ export function agentSpeech(runs: [number, number][], fromSample: number, untilS
     builder.audio(position, Math.max(position, start));
     const gap = Math.min(end, untilSample) - Math.max(start, position);
     if (gap >= TURN_GAP_MS * SAMPLES_PER_MS || end >= untilSample) builder.pause();
-    else builder.stall(gap);
+    else builder.stall(Math.max(start, position), gap);
     position = end;
   }
   if (position < untilSample) builder.audio(position, untilSample);
@@ -210,8 +226,7 @@ export function analyseHeard(input: HeardInput): HeardAnalysis {
   // A routed call's far end answers in silence: the hold ends where that silence begins.
   const holdEndSample = agentStartMs === null ? totalSamples : silenceBefore(runs, Math.round(agentStartMs * SAMPLES_PER_MS));
   const hold = holdGaps(runs, first, holdEndSample);
-  const untilSample = Math.min(totalSamples, Math.round((input.agentUntilMs ?? endMs) * SAMPLES_PER_MS));
-  const agent = agentStartMs === null ? null : agentSpeech(runs, Math.round(agentStartMs * SAMPLES_PER_MS), untilSample);
+  const agent = agentStartMs === null ? null : agentSpeech(runs, Math.round(agentStartMs * SAMPLES_PER_MS), totalSamples);
   return { endMs, firstAudioMs, greetingFirst, greetingEndMs, greetingHeardMs, agentStartMs, hold, agent };
 }
 

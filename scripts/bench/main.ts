@@ -7,12 +7,12 @@ import { parseBenchArgs, USAGE } from './options';
 
 async function main(): Promise<number> {
   // TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / DATABASE_URL through the service's own configuration;
-  // BENCH_DATABASE_URL is the bench's parameter.
+  // BENCH_DATABASE_URL (else the tests' server) is the bench's parameter.
   const service = loadConfig();
   let options: ReturnType<typeof parseBenchArgs>;
   try {
     options = parseBenchArgs(process.argv.slice(2), {
-      benchDatabaseUrl: process.env.BENCH_DATABASE_URL || undefined,
+      benchDatabaseUrl: process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || undefined,
       temporalAddress: service.temporal.address,
       temporalNamespace: service.temporal.namespace,
       databaseUrl: service.database.url,

@@ -1,149 +1,106 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { isServiceChild } from './service-processes';
+import { busyCores, cpuOf, findPids, loadAverage, readMachineTotals, statOf } from './proc';
+
+export interface ProcessUse {
+  cpuMs: number;
+  /** Average cores used over the phase. */
+  cores: number;
+  peakRssMb: number | null;
+}
 
 export interface ResourceReport {
-  /** Wall time of the measured phase (first webhook sent → all calls closed or timed out). */
+  /** Wall time of the measured phase (first caller dials → every call over). */
   wallMs: number;
   /**
-   * CPU of THIS process: the worker (activities; workflow code runs in its worker thread, counted
-   * too), the API, the ElevenLabs sandbox and the load generator all live in it.
+   * By process: `bench` is THIS process (the simulators and the load; with `--processes one` also
+   * the worker, the API and the gateway); `worker`, `api`, `gateway` with `--processes separate`;
+   * `temporal` the dev server the bench started; `postgres` every PostgreSQL process on the machine.
    */
-  processCpu: { userMs: number; systemMs: number; totalMs: number; cores: number };
-  /** The worker and API processes (`--processes separate`); null when they run in this process. */
-  serviceProcessesCpu: { totalMs: number; cores: number } | null;
-  /** Peak of the worker's and the API's resident memory together (`--processes separate`). */
-  serviceProcessesPeakRssMb: number | null;
-  /** The Temporal dev server (a child process), when the bench started it. */
-  temporalServerCpu: { totalMs: number; cores: number } | null;
-  /** Every `postgres` process on this machine (so other users' databases too, if any are busy). */
-  postgresCpu: { totalMs: number; cores: number } | null;
-  /** Whole machine (PostgreSQL included), from /proc/stat: average busy cores of the ones available. */
+  processes: Record<string, ProcessUse>;
+  /** Whole machine (from /proc/stat): average busy cores. */
   machineBusyCores: number | null;
   cpuCount: number;
-  peakRssMb: number;
-  peakHeapUsedMb: number;
-  /** Main-thread event-loop delay: how long ready work waited for the API/activities thread. */
+  loadAverageStart: [number, number, number] | null;
+  loadAverageEnd: [number, number, number] | null;
+  benchPeakHeapUsedMb: number;
+  /** This process's event-loop delay: how long ready work (the simulators' ticks, and in-process the service) waited. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
 }
 
-const TICKS_PER_SECOND = 100;
-const LOOP_RESOLUTION_MS = 10;
-
-function readProcStatTotals(): { busy: number; total: number } | null {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
-    const fields = line.trim().split(/\s+/).slice(1).map(Number);
-    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
-    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-    return { busy: total - idle, total };
-  } catch {
-    return null;
-  }
+export interface Sample {
+  /** Epoch ms. */
+  at: number;
+  cpuMs: Record<string, number | null>;
+  rssBytes: Record<string, number | null>;
 }
-
-/** utime + stime (ticks) and resident pages of processes matching `accept(comm, ppid)`; null when none or no /proc. */
-function processStats(accept: (comm: string, ppid: number) => boolean): { ticks: number; rssPages: number } | null {
-  try {
-    let ticks = 0;
-    let rssPages = 0;
-    let found = false;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const rest = stat.slice(close + 2).split(' ');
-      // After the comm: state(0) ppid(1) … utime(11) stime(12) … rss(21).
-      if (!accept(comm, Number(rest[1]))) continue;
-      ticks += Number(rest[11]) + Number(rest[12]);
-      rssPages += Number(rest[21]);
-      found = true;
-    }
-    return found ? { ticks, rssPages } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Busy cores of the whole machine over `ms`: what else (other test runs, …) competes for the CPUs. */
-export async function sampleMachineBusy(ms: number): Promise<number | null> {
-  const a = readProcStatTotals();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const b = readProcStatTotals();
-  if (!a || !b || b.total <= a.total) return null;
-  return Math.round(((b.busy - a.busy) / (b.total - a.total)) * cpus().length * 100) / 100;
-}
-
-/** The Temporal dev server the bench started (a child process). */
-const PAGE_BYTES = 4096;
-const processTicks = (accept: (comm: string, ppid: number) => boolean): number | null => processStats(accept)?.ticks ?? null;
-const temporalChildTicks = () => processTicks((comm, ppid) => ppid === process.pid && comm.startsWith('temporal'));
-const serviceChildTicks = () => processTicks(isServiceChild);
-/** Every PostgreSQL server process on the machine (other databases' included). */
-const postgresTicks = () => processTicks((comm) => comm === 'postgres');
 
 export interface Monitor {
+  readonly samples: Sample[];
   stop: () => ResourceReport;
 }
 
-/** Samples memory every 250 ms and takes CPU deltas between start and stop. */
-export function startMonitor(): Monitor {
+const SAMPLE_MS = 500;
+const LOOP_RESOLUTION_MS = 10;
+const r = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+/**
+ * Samples CPU and resident memory of the named processes every 500 ms (a window of the run can be
+ * read from the samples), PostgreSQL and the machine at start and stop only.
+ */
+export function startMonitor(tracked: Record<string, number>): Monitor {
   const started = performance.now();
-  const cpu0 = process.cpuUsage();
-  const machine0 = readProcStatTotals();
-  const temporal0 = temporalChildTicks();
-  const services0 = serviceChildTicks();
-  const postgres0 = postgresTicks();
+  const machine0 = readMachineTotals();
+  const load0 = loadAverage();
+  const temporalPids = findPids((comm, ppid) => ppid === process.pid && comm.startsWith('temporal'));
+  const postgresPids = findPids((comm) => comm === 'postgres');
+  const postgres0 = cpuOf(postgresPids);
   const delay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   delay.enable();
-  let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
-  let peakServiceRssPages: number | null = null;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-    const services = processStats(isServiceChild);
-    if (services) peakServiceRssPages = Math.max(peakServiceRssPages ?? 0, services.rssPages);
-  }, 250);
-  sampler.unref();
+  const samples: Sample[] = [];
+  const named: Record<string, number[]> = { bench: [process.pid], ...Object.fromEntries(Object.entries(tracked).map(([k, v]) => [k, [v]])), ...(temporalPids.length ? { temporal: temporalPids } : {}) };
+  const take = (): void => {
+    const sample: Sample = { at: Date.now(), cpuMs: {}, rssBytes: {} };
+    for (const [name, pids] of Object.entries(named)) {
+      const stats = pids.map(statOf).filter((s) => s !== null);
+      sample.cpuMs[name] = stats.length ? stats.reduce((a, s) => a + s.cpuMs, 0) : null;
+      sample.rssBytes[name] = stats.length ? stats.reduce((a, s) => a + s.rssBytes, 0) : null;
+    }
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    samples.push(sample);
+  };
+  take();
+  const timer = setInterval(take, SAMPLE_MS);
+  timer.unref();
 
   return {
+    samples,
     stop: () => {
-      clearInterval(sampler);
+      clearInterval(timer);
+      take();
       delay.disable();
       const wallMs = performance.now() - started;
-      const cpu = process.cpuUsage(cpu0);
-      const machine1 = readProcStatTotals();
-      const temporal1 = temporalChildTicks();
-      const services1 = serviceChildTicks();
-      const postgres1 = postgresTicks();
-      const cpuCount = cpus().length;
-      const userMs = cpu.user / 1000;
-      const systemMs = cpu.system / 1000;
-      const temporalMs = temporal0 !== null && temporal1 !== null ? ((temporal1 - temporal0) * 1000) / TICKS_PER_SECOND : null;
-      const servicesMs = services0 !== null && services1 !== null ? ((services1 - services0) * 1000) / TICKS_PER_SECOND : null;
-      const postgresMs = postgres0 !== null && postgres1 !== null ? ((postgres1 - postgres0) * 1000) / TICKS_PER_SECOND : null;
-      const r = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+      const first = samples[0]!;
+      const last = samples[samples.length - 1]!;
+      const processes: Record<string, ProcessUse> = {};
+      for (const name of Object.keys(named)) {
+        const a = first.cpuMs[name];
+        const b = last.cpuMs[name];
+        if (a === null || a === undefined || b === null || b === undefined) continue;
+        const rss = samples.map((s) => s.rssBytes[name]).filter((v): v is number => typeof v === 'number');
+        processes[name] = { cpuMs: r(b - a, 0), cores: r((b - a) / wallMs, 2), peakRssMb: rss.length ? r(Math.max(...rss) / 2 ** 20) : null };
+      }
+      const postgres1 = cpuOf(postgresPids);
+      if (postgres0 !== null && postgres1 !== null) processes.postgres = { cpuMs: r(postgres1 - postgres0, 0), cores: r((postgres1 - postgres0) / wallMs, 2), peakRssMb: null };
       return {
         wallMs: r(wallMs, 0),
-        processCpu: { userMs: r(userMs, 0), systemMs: r(systemMs, 0), totalMs: r(userMs + systemMs, 0), cores: r((userMs + systemMs) / wallMs, 2) },
-        serviceProcessesCpu: servicesMs === null ? null : { totalMs: r(servicesMs, 0), cores: r(servicesMs / wallMs, 2) },
-        serviceProcessesPeakRssMb: peakServiceRssPages === null ? null : r((peakServiceRssPages * PAGE_BYTES) / 2 ** 20),
-        temporalServerCpu: temporalMs === null ? null : { totalMs: r(temporalMs, 0), cores: r(temporalMs / wallMs, 2) },
-        postgresCpu: postgresMs === null ? null : { totalMs: r(postgresMs, 0), cores: r(postgresMs / wallMs, 2) },
-        machineBusyCores:
-          machine0 && machine1 && machine1.total > machine0.total ? r(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * cpuCount, 2) : null,
-        cpuCount,
-        peakRssMb: r(peakRss / 2 ** 20),
-        peakHeapUsedMb: r(peakHeap / 2 ** 20),
+        processes,
+        machineBusyCores: busyCores(machine0, readMachineTotals()),
+        cpuCount: cpus().length,
+        loadAverageStart: load0,
+        loadAverageEnd: loadAverage(),
+        benchPeakHeapUsedMb: r(peakHeap / 2 ** 20),
         // The histogram holds whole sampling intervals: the delay is what exceeds the resolution.
         eventLoopDelayMs: {
           p50: r(Math.max(0, delay.percentile(50) / 1e6 - LOOP_RESOLUTION_MS)),
@@ -153,4 +110,13 @@ export function startMonitor(): Monitor {
       };
     },
   };
+}
+
+/** CPU ms of `name` between the samples nearest inside [from, to] (epoch ms), and the span they cover. */
+export function cpuInWindow(samples: readonly Sample[], name: string, from: number, to: number): { cpuMs: number; spanMs: number } | null {
+  const inside = samples.filter((s) => s.at >= from && s.at <= to && typeof s.cpuMs[name] === 'number');
+  if (inside.length < 2) return null;
+  const a = inside[0]!;
+  const b = inside[inside.length - 1]!;
+  return { cpuMs: b.cpuMs[name]! - a.cpuMs[name]!, spanMs: b.at - a.at };
 }

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { BenchOptions } from './options';
 import { BENCH_AGENT, DEFAULT_VOICE, SIP_NUMBERS, SIP_PREFIX, type Simulators } from './simulators';
 
-export const BENCH_PBX = 'bench.pbx.local';
 
 export interface ServiceEnvInput {
   runId: string;
@@ -44,7 +43,9 @@ export function serviceEnv(options: BenchOptions, input: ServiceEnvInput): Recor
     THREECX_URL: sims.pbx.url,
     THREECX_CLIENT_ID: sims.pbx.clientId,
     THREECX_CLIENT_SECRET: sims.pbx.clientSecret,
-    THREECX_PBX: BENCH_PBX,
+    // Call workflow ids hold the PBX name and the simulator's call ids, which restart at every run:
+    // a name of its own keeps runs on one attached Temporal server apart.
+    THREECX_PBX: `bench-${input.runId.replace(/[^0-9a-z]/gi, '').toLowerCase().slice(-12)}.pbx.local`,
     THREECX_SIP_ROUTE_PREFIX: SIP_PREFIX,
     THREECX_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
     ...(options.playbackLeadMs ? { THREECX_PLAYBACK_LEAD_MS: String(options.playbackLeadMs) } : {}),

@@ -2,8 +2,8 @@
 export class Teardown {
   private readonly steps: { what: string; run: () => Promise<unknown> }[] = [];
 
-  add(what: string, run: () => Promise<unknown> | unknown): void {
-    this.steps.push({ what, run: async () => run() });
+  add(what: string, run: () => unknown): void {
+    this.steps.push({ what, run: () => Promise.resolve().then(run) });
   }
 
   /** Runs every step (last added first); returns what could not be cleaned up. */

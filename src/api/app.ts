@@ -11,6 +11,8 @@ import { errorHandler, HttpError } from './errors';
 import { requireAdminToken } from './middleware/admin-auth';
 import { cors } from './middleware/cors';
 import { requestLogging } from './middleware/request-log';
+import { methodNotAllowed } from './openapi/allowed-methods';
+import { OPERATIONS } from './openapi/operations';
 import { callActionsRouter } from './routes/call-actions';
 import { cacheRouter } from './routes/cache';
 import { callsRouter } from './routes/calls';
@@ -63,6 +65,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(callActionsRouter(deps));
   app.use(cacheRouter(deps));
 
+  app.use(methodNotAllowed(OPERATIONS));
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.log));
   return app;

@@ -6,6 +6,7 @@ import { gatewayTaskQueue } from '../contracts/gateway';
 import type { ElevenLabsClient } from '../integrations/elevenlabs/client';
 import { createCallControl, type CallControl } from '../integrations/threecx/call-control';
 import type { Logger } from '../logger';
+import { logStartupChecks } from '../doctor/index';
 import { createGatewayActivities } from './activities';
 import { startGatewayHttp } from './http';
 import { loadHoldMusic } from './media/hold-music';
@@ -69,6 +70,8 @@ export async function startGateway({ config, threecx, temporal, connection, elev
     shutdownGraceTime: SHUTDOWN_GRACE,
   });
   routePoint.start();
+  // The same checks as `npm run doctor`, on the gateway's own Call Control (never a second token).
+  void logStartupChecks({ config: withClient(config, threecx.clientId), elevenlabs, agentId, threecx, callControl }, log);
   const done = worker.run();
   const http = config.gateway.httpBind ? await startGatewayHttp(config.gateway.httpBind, { callControl, routePoint, worker, prompts, config, metrics }) : null;
   log.info({ taskQueue, pbx: config.threecx.pbx, routePoint: threecx.clientId, http: http?.url }, 'gateway running');

@@ -228,7 +228,8 @@ export class CallState {
       if (event.conversationId === this.status.conversationId) this.agentDisconnected ??= event;
     });
     setHandler(mediaRestartedSignal, () => {
-      this.mediaRestarted = true;
+      // Before the agent has the call, a restarted gateway only means music again: nothing is lost.
+      if (this.status.phase === 'in_agent_call' && this.status.handoffMode === 'bridge') this.mediaRestarted = true;
     });
 
     setHandler(

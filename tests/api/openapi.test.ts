@@ -1,3 +1,4 @@
+import { request, type IncomingHttpHeaders } from 'node:http';
 import type { Express } from 'express';
 import { Ajv2020 } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -72,4 +73,35 @@ test('served at /openapi.json and /docs; its webhook schema accepts a real 3CX b
   expect(check(incomingCall())).toBe(true);
   expect(check({ ...incomingCall(), event_type: 'Ringing' })).toBe(false);
   expect(schema.required).toEqual(expect.arrayContaining(['event_type', 'call_id', 'timestamp']));
+});
+
+/** node:http, since fetch refuses TRACE. */
+function send(method: string, path: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${stack.apiUrl}${path}`, { method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject).end();
+  });
+}
+
+test('an undeclared method on a documented path → 405 naming the declared ones in Allow; an unknown path → 404', async () => {
+  const cases: [string, string, string][] = [
+    ['TRACE', '/health', 'GET, HEAD'],
+    ['PUT', '/health/', 'GET, HEAD'],
+    ['DELETE', '/webhook/3cx', 'POST'],
+    ['GET', '/webhook/elevenlabs/conversation-init', 'POST'],
+    ['PATCH', '/api/v1/callers/%2B4915112345678/consent', 'DELETE, GET, HEAD, PUT'],
+    ['GET', '/calls/call-acme.3cx.eu-1/cancel', 'POST'],
+    ['POST', '/DOCS', 'GET, HEAD'],
+  ];
+  for (const [method, path, allow] of cases) {
+    const res = await send(method, path);
+    expect({ method, path, status: res.status, allow: res.headers.allow }).toEqual({ method, path, status: 405, allow });
+    expect((JSON.parse(res.body) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+  }
+  const unknown = await fetch(`${stack.apiUrl}/calls/call-acme.3cx.eu-1/transfer-now`, { method: 'POST' });
+  expect(unknown.status).toBe(404);
 });

@@ -1,92 +1,97 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { runBench, type BenchReport } from '../../scripts/bench';
-import { TEST_ADMIN_DATABASE_URL } from '../support/env';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { runBench, type BenchOptions, type BenchReport } from '../../scripts/bench';
+import { TEST_ADMIN_DATABASE_URL, workflowBundlePath } from '../support/env';
+import { startTestTemporal } from '../support/temporal';
 
-// `npm run bench` on tiny parameters: the whole stack starts, every call completes, nothing is lost
-// or duplicated, the report has its shape and is written. No timing assertions: those belong to
-// docs/PERFORMANCE.md, not to a shared CI machine.
+// `npm run bench` on tiny parameters, both hand-off modes, on one Temporal server: callers dial
+// the simulated PBX, are greeted, held and handed to the sandbox agent; every call completes,
+// nothing is lost, duplicated or dropped, and the report has every figure and is written. No
+// timing assertions: those belong to docs/PERFORMANCE.md, not to a shared CI machine.
+jest.setTimeout(120_000);
 
-/** A tiny, fast sandbox: every simulated call ends within a second. */
-const tinyCalls = {
-  mode: 'steady',
-  durationSeconds: 1,
+/** The counts, and for a failure message what became of each call that did not end normally. */
+const outcome = (report: BenchReport) => ({
+  counts: report.counts,
+  unusual: report.calls
+    .filter((c) => c.dropped || c.phase !== 'completed')
+    .map((c) => ({ kind: c.callerKind, status: c.workflowStatus, phase: c.phase, error: c.lastError, ended: c.callEndReason, connectedTo: c.connectedTo, conversation: c.terminationReason, handoff: c.handoffStages })),
+});
+
+const summaryShape = { count: expect.any(Number), p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number), max: expect.any(Number), mean: expect.any(Number) };
+
+/** A fast sandbox and short calls: each call is the greeting (≈5 s) and a 2.5 s conversation. */
+const tiny: Partial<BenchOptions> = {
+  conversationMs: 2_500,
+  agentLatencyMs: 100,
   cloneLatencyMs: 200,
-  outboundCallLatencyMs: 20,
-  ringDurationMs: 100,
-  callDurationMs: 300,
-  analysisDurationMs: 50,
-  warmupCalls: 1,
-  temporalAddress: process.env.TEMPORAL_ADDRESS,
+  ttsLatencyMs: { min: 5, max: 20 },
+  apiLatencyMs: { min: 1, max: 5 },
+  talkEveryMs: 1_500,
+  floorSamples: 3,
+  breakdownCalls: 3,
+  timeoutSeconds: 90,
+  logLevel: 'warn',
+  adminDatabaseUrl: TEST_ADMIN_DATABASE_URL,
+  workflowBundlePath: workflowBundlePath(),
   verbose: false,
-} as const;
+};
 
-describe('npm run bench (smoke)', () => {
-  const outDir = mkdtempSync(path.join(tmpdir(), 'voiceclone-bench-smoke-'));
+let temporal: TestWorkflowEnvironment;
+const outDir = mkdtempSync(path.join(tmpdir(), 'voiceclone-bench-smoke-'));
+beforeAll(async () => {
+  temporal = await startTestTemporal();
+});
+afterAll(async () => {
+  await temporal?.teardown();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('npm run bench -- --concurrent 3 (bridge, smoke)', () => {
   let report: BenchReport;
-
   beforeAll(async () => {
-    try {
-      // The SDK's runtime is one per process: keep the suites' usual quiet one, not the bench's.
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch {
-      // installed by an earlier suite
-    }
     report = await runBench({
-      ...tinyCalls,
-      calls: 5,
-      rate: 5,
-      repeatShare: 0.3,
-      internalShare: 0.2,
-      sampleShare: 0.7,
-      cachedShare: 0.3,
-      floorSamples: 5,
-      breakdownCalls: 5,
-      timeoutSeconds: 60,
-      logLevel: 'warn',
+      ...tiny,
+      mode: 'concurrent',
+      calls: 3,
+      rate: 3,
+      warmupCalls: 1,
+      repeatShare: 0,
+      internalShare: 0,
+      sampleShare: 1,
+      cachedShare: 1,
+      temporalAddress: temporal.address,
       outDir,
-      adminDatabaseUrl: TEST_ADMIN_DATABASE_URL,
     });
-  }, 90_000);
+  });
 
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
-
-  it('completes every call, with none lost or duplicated', () => {
-    const c = report.counts;
-    expect(c.sent).toBe(5);
-    expect(c.accepted).toBe(5);
-    expect(c.rejected).toEqual({});
-    expect(c.completed).toBe(5);
-    expect(c.failed).toBe(0);
-    expect(c.lost).toBe(0);
-    expect(c.duplicated).toBe(0);
-    expect(c.callersClonedMoreThanOnce).toBe(0);
-    expect(Object.values(c.voiceSources).reduce((a, b) => a + b, 0)).toBe(5);
-    expect(c.fallbacks).toBe(Object.values(c.fallbacksByReason).reduce((a, b) => a + b, 0));
+  it('greets, holds and bridges every caller to the agent in their cached voice, with nothing lost, duplicated or dropped', () => {
+    expect(outcome(report)).toMatchObject({ counts: { placed: 3, completed: 3, failed: 0, lost: 0, duplicated: 0, dropped: 0, greetingNotFirst: 0, agentNotHeard: 0 }, unusual: [] });
+    expect(report.counts.voiceSources).toEqual({ cache: 3 });
+    expect(report.calls.every((c) => c.upsertToGreetingMs !== null && c.agentHeardAt !== null)).toBe(true);
     expect(report.cleanupProblems).toEqual([]);
   });
 
-  it('reports every figure with its percentiles, the floor and the ratios', () => {
-    const summaryShape = { count: expect.any(Number), p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number), max: expect.any(Number), mean: expect.any(Number) };
-    for (const figure of ['webhookAck', 'webhookToGreeting', 'receivedToGreeting', 'voiceReadyToAgent', 'endToEnd'] as const) {
-      expect(report.latencyMs[figure]).toEqual(summaryShape);
-      expect(report.latencyMs[figure].count).toBe(5);
+  it('reports the greeting with its stages and floors, the hand-off, the jitter and the concurrency figures', () => {
+    expect(report.latencyMs.upsertToGreeting).toEqual({ ...summaryShape, count: 3 });
+    expect(report.latencyMs.voiceReadyToAgent).toEqual({ ...summaryShape, count: 3 });
+    for (const stage of ['wsEvent', 'getArrives', 'session', 'playbackCreated', 'firstWrite', 'playbackHeaders', 'postArrives', 'ear']) {
+      expect([stage, report.stagesMs.greeting[stage]]).toEqual([stage, { ...summaryShape, count: 3 }]);
     }
-    expect(report.floorMs.bareStart).toEqual({ ...summaryShape, count: 5 });
-    expect(report.floorMs.activityRoundTrip).toEqual({ ...summaryShape, count: 5 });
-    const ratioShape = { p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number) };
-    expect(report.ratios).toEqual({ webhookAckToBareStart: ratioShape, webhookToGreetingToStartPlusActivity: ratioShape, voiceReadyToAgentToActivity: ratioShape });
-    expect(report.targets.map((t) => t.name)).toEqual(['webhook ack', 'webhook → greeting request', 'clone ready → agent-call request', '300 calls in flight']);
-    expect(report.resources.processCpu.totalMs).toBeGreaterThan(0);
-    expect(report.resources.peakRssMb).toBeGreaterThan(0);
-    expect(report.breakdownMs?.calls).toBe(5);
-    expect(report.calls).toHaveLength(5);
+    for (const floor of ['bareStart', 'activityRoundTrip', 'remoteActivityRoundTrip', 'upsertToEar', 'upsertGetToEar'] as const) {
+      expect([floor, report.floorMs[floor]]).toEqual([floor, { ...summaryShape, count: 3 }]);
+    }
+    expect(report.jitterMs.frameLateness.count).toBeGreaterThan(0);
+    expect(report.warmupGreetingMs).toEqual([expect.any(Number)]);
+    expect(report.concurrency).toMatchObject({ calls: 3, peakBridged: expect.any(Number), cpuProcess: 'bench', bridgedCallSeconds: expect.any(Number) });
+    expect(report.resources.processes.bench?.cpuMs).toBeGreaterThan(0);
+    expect(report.breakdownMs?.calls).toBe(3);
+    expect(report.targets.map((t) => t.name)).toContain('caller-side jitter (agent audio)');
   });
 
-  it('writes the report as JSON', () => {
-    expect(path.dirname(report.files.json)).toBe(outDir);
+  it('writes the report as JSON next to the service log', () => {
     const written = JSON.parse(readFileSync(report.files.json, 'utf8')) as BenchReport;
     expect(written.runId).toBe(report.runId);
     expect(written.counts).toEqual(report.counts);
@@ -94,29 +99,26 @@ describe('npm run bench (smoke)', () => {
   });
 });
 
-describe('npm run bench -- --processes separate (smoke)', () => {
-  const outDir = mkdtempSync(path.join(tmpdir(), 'voiceclone-bench-smoke-separate-'));
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
-
-  it('runs src/worker.ts and src/server.ts as processes, completes every call and reports their CPU and memory', async () => {
+describe('npm run bench -- --handoff sip (smoke)', () => {
+  it('routes every caller to the agent’s SIP number and times the conversation-init webhook', async () => {
     const report = await runBench({
-      ...tinyCalls,
-      calls: 3,
-      rate: 3,
-      floorSamples: 3,
-      breakdownCalls: 0,
-      timeoutSeconds: 90,
-      logLevel: 'info',
+      ...tiny,
+      handoff: 'sip',
+      mode: 'steady',
+      calls: 2,
+      rate: 2,
+      warmupCalls: 0,
+      repeatShare: 0,
+      internalShare: 0,
+      sampleShare: 1,
+      cachedShare: 0.5,
+      temporalAddress: temporal.address,
       outDir,
-      adminDatabaseUrl: TEST_ADMIN_DATABASE_URL,
-      processes: 'separate',
     });
-    expect(report.environment.workerAssembly).toMatch(/src\/worker\.ts and src\/server\.ts as two processes/);
-    expect(report.counts).toMatchObject({ sent: 3, accepted: 3, completed: 3, failed: 0, lost: 0, duplicated: 0 });
+    expect(outcome(report)).toMatchObject({ counts: { placed: 2, completed: 2, lost: 0, duplicated: 0, dropped: 0, agentNotHeard: 0 }, unusual: [] });
+    expect(report.latencyMs.initWebhook).toEqual({ ...summaryShape, count: 2 });
+    expect(report.calls.every((c) => c.connectedTo === 'external' && c.initWebhookOutcome === 'used')).toBe(true);
+    expect(report.targets.map((t) => t.name)).toContain('conversation-init webhook');
     expect(report.cleanupProblems).toEqual([]);
-    expect(report.resources.serviceProcessesCpu?.totalMs).toBeGreaterThan(0);
-    expect(report.resources.serviceProcessesPeakRssMb).toBeGreaterThan(50);
-    // The service processes' own logs reach the run's log file.
-    expect(readFileSync(report.files.serviceLog, 'utf8')).toMatch(/worker polling/);
-  }, 150_000);
+  });
 });

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Prisma } from '../../src/generated/prisma/client';
-import { callResult, placeCall, uniqueCaller } from '../support/calls';
-import { startTestStack, type TestStack } from '../support/stack';
+import { callResult, uniqueCaller } from '../support/live-call';
+import { SHORT_GREETING, startTestStack, type TestStack } from '../support/stack';
 import { makeWav } from '../../scripts/sine-wav';
 import { readFixture } from '../support/storage';
 
@@ -17,7 +17,7 @@ const MAX_SAMPLE_BYTES = 256 * 1024;
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({ env: { ADMIN_API_TOKEN: TOKEN, VOICE_CLONE_MAX_SIZE_MB: '0.25' } });
+  stack = await startTestStack({ env: { ADMIN_API_TOKEN: TOKEN, VOICE_CLONE_MAX_SIZE_MB: '0.25', REQUIRE_CLONE_CONSENT: 'false', GREETING_MESSAGE: SHORT_GREETING }, sandbox: { callDurationMs: 2_000 } });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -461,16 +461,17 @@ describe('GET /api/v1/statistics', () => {
     const prisma = stack.db.prisma;
     const at = (minutes: number) => new Date(Date.parse('2020-06-01T12:00:00Z') + minutes * 60_000);
     const calls: [status: string, metadata: Prisma.InputJsonObject][] = [
-      ['completed', { voice_source: 'cache', fallback_reason: null }],
-      ['completed', { voice_source: 'cache', fallback_reason: null }],
-      ['completed', { voice_source: 'cache', fallback_reason: null }],
-      ['completed', { voice_source: 'clone', fallback_reason: null }],
+      ['completed', { voice_source: 'cache', fallback_reason: null, hold_ms: 1000, dead_air_ms: 0 }],
+      ['completed', { voice_source: 'cache', fallback_reason: null, hold_ms: 2000, dead_air_ms: 10 }],
+      ['completed', { voice_source: 'cache', fallback_reason: null, hold_ms: 3000, dead_air_ms: 20 }],
+      ['completed', { voice_source: 'clone', fallback_reason: null, hold_ms: 4000, dead_air_ms: 30 }],
       ['completed', { voice_source: 'clone', fallback_reason: null }],
       ['completed', { voice_source: 'default', fallback_reason: 'clone_timeout' }],
-      ['failed', { voice_source: 'default', fallback_reason: 'clone_timeout' }],
+      ['failed', { voice_source: 'default', fallback_reason: 'clone_timeout', failure_reason: 'agent_unavailable', fallback: { reason: 'agent_unavailable', destination: '8000', outcome: 'routed' } }],
       ['cancelled', { voice_source: 'default', fallback_reason: 'no_sample' }],
-      ['failed', { voice_source: null, fallback_reason: null, failure_reason: 'greeting_failed' }],
+      ['failed', { voice_source: null, fallback_reason: null, failure_reason: 'hold_failed' }],
       ['initiated', { pbx: 'stats.test' }],
+      ['abandoned', { voice_source: null, fallback_reason: null, hold_ms: 500, dead_air_ms: 0 }],
     ];
     await prisma.callLog.createMany({
       data: calls.map(([status, metadata], i) => ({ callId: `call-stats.test-${i}`, threecxCallId: String(i), callerId: '+4915100000001', callStartedAt: at(i), status, metadata })),
@@ -510,12 +511,19 @@ describe('GET /api/v1/statistics', () => {
     const until = at(24 * 60).toISOString();
     const res = await api('GET', `/api/v1/statistics?since=${since}&until=${until}`);
     expect(res.status).toBe(200);
-    // 8 of the 10 calls reached a voice decision: 3 cache, 2 clone, 3 default.
+    // 8 of the 11 calls reached a voice decision: 3 cache, 2 clone, 3 default.
+    // Holds 500..4000: p50 2000; p95 at rank 0.95 × 4 = 3.8 → 3000 + 0.8 × 1000 = 3800; dead air 0,0,10,20,30 → 28.
+    // One abandoned of the 9 finished calls that were not cancelled.
     // Clone times 100..1000: avg 550; p95 (linear interpolation) at rank 0.95 × 9 = 8.55 → 900 + 0.55 × 100 = 955.
     // Ready → transfer: 1000, 2000 and 3000 ms (from the later ready event of conv_g3); p95 at rank 1.9 → 2900.
     expect(res.json).toEqual({
       window: { since, until },
-      calls: { total: 10, completed: 6, failed: 2, cancelled: 1, in_progress: 1 },
+      calls: { total: 11, completed: 6, failed: 2, abandoned: 1, cancelled: 1, in_progress: 1 },
+      hold: { calls: 5, p50_ms: 2000, p95_ms: expect.closeTo(3800, 6), abandoned_during_hold: 1, abandonment_rate: 1 / 9, dead_air_p95_ms: expect.closeTo(28, 6) },
+      handoff_failures: [
+        { reason: 'agent_unavailable', count: 1, fallback_routed: 1 },
+        { reason: 'hold_failed', count: 1, fallback_routed: 0 },
+      ],
       voice: { decided_calls: 8, cache: 3, clone: 2, default: 3, cache_hit_rate: 3 / 8 },
       fallback: {
         total: 3,
@@ -563,8 +571,9 @@ describe('a real call', () => {
   test('a sample uploaded through the API is cloned for a call, which then shows in the calls list and the statistics', async () => {
     const caller = uniqueCaller();
     expect((await upload(caller, makeWav(4), { voice_name: 'Real caller' })).status).toBe(201);
-    const since = new Date(Date.now() - 5_000).toISOString();
-    const { workflowId } = await placeCall(stack, { caller_id: caller });
+    // Only this call: the tests above leave rows of their own seconds earlier.
+    const since = new Date(Date.now() - 50).toISOString();
+    const { workflowId } = stack.dial(caller);
     const outcome = await callResult(stack, workflowId);
     expect(outcome).toMatchObject({ phase: 'completed', voice: { source: 'clone' } });
 

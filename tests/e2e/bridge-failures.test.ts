@@ -9,14 +9,20 @@ import { cacheCloneFor, callResult, deadAir, describeHeard, eventually, firstHea
 jest.setTimeout(60_000);
 
 const HUMAN = humanVoiceId(TEST_FALLBACK_QUEUE);
+/** About two seconds of speech (the sandbox speaks ~60 ms per character). */
+const FAILURE_MESSAGE = 'Sorry, we cannot connect you now.';
+const FAILURE_MESSAGE_HEARD_MS = 1_500;
+/** How long the sandbox's agent talks before it ends the conversation. */
+const CONVERSATION_MS = 3_000;
 /** Two stacks on one Temporal server: with a human fallback (a 3CX queue) and without one. */
 let stack: TestStack;
 let noFallback: TestStack;
 
 beforeAll(async () => {
-  const env = { GREETING_MESSAGE: SHORT_GREETING, CLONE_MAX_WAIT_SECONDS: '4', POST_CALL_GRACE_SECONDS: '1' };
-  stack = await startTestStack({ env: { ...env, FALLBACK_DESTINATION: TEST_FALLBACK_QUEUE } });
-  noFallback = await startTestStack({ env, temporal: stack.env });
+  const env = { GREETING_MESSAGE: SHORT_GREETING, FAILURE_MESSAGE: FAILURE_MESSAGE, POST_CALL_GRACE_SECONDS: '1' };
+  const sandbox = { callDurationMs: CONVERSATION_MS };
+  stack = await startTestStack({ env: { ...env, CLONE_MAX_WAIT_SECONDS: '4', FALLBACK_DESTINATION: TEST_FALLBACK_QUEUE }, sandbox });
+  noFallback = await startTestStack({ env: { ...env, CLONE_MAX_WAIT_SECONDS: '1' }, sandbox, temporal: stack.env });
 });
 afterAll(async () => {
   await noFallback?.stop();
@@ -25,7 +31,7 @@ afterAll(async () => {
 afterEach(() => {
   for (const s of [stack, noFallback]) {
     s.sandbox.clearFailures();
-    s.sandbox.configure({ cloneLatencyMs: { min: 50, max: 100 }, agentFirstAudioLatencyMs: { min: 100, max: 200 }, callDurationMs: 4000 });
+    s.sandbox.configure({ cloneLatencyMs: { min: 50, max: 100 }, agentFirstAudioLatencyMs: { min: 100, max: 200 }, callDurationMs: CONVERSATION_MS });
     s.sandbox.configureAgent(TEST_AGENT, { overrides: { voiceId: true } });
     for (const call of s.pbx.calls) if (call.state !== 'ended') call.hangUp();
   }
@@ -54,25 +60,39 @@ test('the clone fails (voice limit reached): the agent speaks in the default voi
   expect(await stack.db.prisma.voiceCloneCache.count({ where: { callerId: caller } })).toBe(0);
 });
 
-test('the caller hangs up while the agent is connecting: abandoned, the conversation is closed, the agent is never heard', async () => {
+/** A call with a cached voice; the caller hangs up as soon as the agent's conversation has opened. */
+async function hangUpWhileConnecting(firstAudioLatencyMs: number) {
   const caller = uniqueCaller();
   const voiceId = await cacheCloneFor(stack, caller);
-  stack.sandbox.configure({ agentFirstAudioLatencyMs: 5000 });
+  // A long conversation: only our side can end it within the test.
+  stack.sandbox.configure({ agentFirstAudioLatencyMs: firstAudioLatencyMs, callDurationMs: 20_000 });
   const { call, workflowId } = stack.dial(caller);
-  const conversation = await stack.sandbox.waitForConversation((c) => c.userId === workflowId, 15_000);
+  const opened = await stack.sandbox.waitForConversation((c) => c.userId === workflowId, 15_000);
   const hungUpAt = Date.now();
   call.hangUp();
-
   const outcome = await callResult(stack, workflowId);
-  expect(outcome.phase).toBe('abandoned');
-  expect(await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } })).toMatchObject({ status: 'abandoned' });
-  const closed = await eventually(() => stack.sandbox.conversations.get(conversation.conversationId)!, (c) => c.endedAtMs !== null, 5_000);
-  expect(closed.endedAtMs).not.toBeNull();
-  // Closed before the agent would have spoken: nothing was said, nothing reached the caller.
-  expect(closed.endedAtMs! - hungUpAt).toBeLessThan(3_000);
-  expect(conversationAudio(closed, 'agent')).toHaveLength(0);
-  expect(firstHeard(heard(call, [stack.config.greeting.voiceId, voiceId]), voiceId)).toBeNull();
-  expect(stack.pbx.openStreams(call.participantId)).toEqual({ get: 0, post: 0 });
+  const conversation = await eventually(() => stack.sandbox.conversations.get(opened.conversationId)!, (c) => c.endedAtMs !== null, 5_000);
+  const closedAfterMs = conversation.endedAtMs === null ? 'still open' : Math.round(conversation.endedAtMs - hungUpAt);
+  return { call, workflowId, voiceId, outcome, conversation, closedAfterMs };
+}
+
+describe('the caller hangs up while the agent is connecting', () => {
+  test('before the agent could speak: abandoned, the conversation is closed at once, the agent is never heard', async () => {
+    const { call, workflowId, voiceId, outcome, conversation, closedAfterMs } = await hangUpWhileConnecting(5_000);
+    expect(outcome.phase).toBe('abandoned');
+    expect(await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } })).toMatchObject({ status: 'abandoned' });
+    expect(conversationAudio(conversation, 'agent')).toHaveLength(0);
+    expect(firstHeard(heard(call, [stack.config.greeting.voiceId, voiceId]), voiceId)).toBeNull();
+    expect(stack.pbx.openStreams(call.participantId)).toEqual({ get: 0, post: 0 });
+    // The gateway sees the hang-up within milliseconds (3CX Remove): the agent must not talk on, billed, to nobody.
+    expect(closedAfterMs).toBeLessThan(1_500);
+  });
+
+  test('just before the agent’s first word: abandoned, and the conversation is still closed at once', async () => {
+    const { outcome, closedAfterMs } = await hangUpWhileConnecting(600);
+    expect({ phase: outcome.phase, closedAfterMs }).toEqual({ phase: 'abandoned', closedAfterMs: expect.any(Number) });
+    expect(closedAfterMs).toBeLessThan(1_500);
+  });
 });
 
 describe('ElevenLabs refuses the conversation (the agent does not allow a voice override)', () => {
@@ -91,13 +111,15 @@ describe('ElevenLabs refuses the conversation (the agent does not allow a voice 
     const greetingVoice = s.config.greeting.voiceId;
     const segments = heard(call, [greetingVoice, voiceId]);
     const musicAt = segments.find((x) => x.label === 'audio')?.startMs ?? Infinity;
-    // The failure message (~4 s of speech) after the music, in the greeting voice; the agent never.
+    // The failure message after the music, in the greeting voice; the agent never.
     expect({ afterMusic: voiceMs(segments, greetingVoice, musicAt), timeline: timeline(segments) }).toEqual({ afterMusic: expect.any(Number), timeline: timeline(segments) });
-    expect(voiceMs(segments, greetingVoice, musicAt)).toBeGreaterThan(2_500);
+    expect(voiceMs(segments, greetingVoice, musicAt)).toBeGreaterThan(FAILURE_MESSAGE_HEARD_MS);
     expect(firstHeard(segments, voiceId)).toBeNull();
     expect(deadAir(segments, lastHeard(segments, greetingVoice)!)).toBeLessThan(200);
     const row = await s.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } });
     expect(row).toMatchObject({ status: 'failed', metadata: expect.objectContaining({ failure_reason: 'agent_unavailable' }) });
+    // A refusal is final: ElevenLabs is asked once, and the caller is not held for retries.
+    expect([...s.sandbox.conversations.values()].filter((c) => c.userId === workflowId)).toHaveLength(1);
   });
 
   test('with FALLBACK_DESTINATION=8000: the failure message, then the human in the queue answers', async () => {
@@ -114,7 +136,7 @@ describe('ElevenLabs refuses the conversation (the agent does not allow a voice 
     const segments = heard(call, [greetingVoice, voiceId, HUMAN]);
     expect({ humanAt, timeline: timeline(segments) }).toEqual({ humanAt: expect.any(Number), timeline: timeline(segments) });
     const musicAt = segments.find((x) => x.label === 'audio')!.startMs;
-    expect(voiceMs(segments, greetingVoice, musicAt, humanAt!)).toBeGreaterThan(2_500);
+    expect(voiceMs(segments, greetingVoice, musicAt, humanAt!)).toBeGreaterThan(FAILURE_MESSAGE_HEARD_MS);
     expect(firstHeard(segments, voiceId)).toBeNull();
     expect(deadAir(segments, humanAt!)).toBeLessThan(200);
     expect(await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } })).toMatchObject({ status: 'failed' });
@@ -126,7 +148,7 @@ test.each(['drop', 'close-1011'] as const)(
   async (kind) => {
     const caller = uniqueCaller();
     const voiceId = await cacheCloneFor(stack, caller);
-    stack.sandbox.setConversationFault('websocket', { kind, afterMs: 2_500, times: 1 });
+    stack.sandbox.setConversationFault('websocket', { kind, afterMs: 2_000, times: 1 });
     const { call, workflowId } = stack.dial(caller);
     const outcome = await callResult(stack, workflowId);
 
@@ -146,7 +168,7 @@ test.each(['drop', 'close-1011'] as const)(
     // The agent went silent mid-sentence: the next thing heard is the music, within 200 ms.
     expect(nextSound(segments, agentUntil!)! - agentUntil!).toBeLessThan(200);
     expect(segments.find((x) => x.startMs >= agentUntil! && x.label !== 'silence')?.label).toBe('audio');
-    expect(voiceMs(segments, greetingVoice, agentUntil!, humanAt!)).toBeGreaterThan(2_500);
+    expect(voiceMs(segments, greetingVoice, agentUntil!, humanAt!)).toBeGreaterThan(FAILURE_MESSAGE_HEARD_MS);
     const row = await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } });
     expect(row).toMatchObject({ status: 'failed', metadata: expect.objectContaining({ failure_reason: 'agent_disconnected', agent_conversation_id: outcome.conversationId }) });
   },
@@ -155,7 +177,7 @@ test.each(['drop', 'close-1011'] as const)(
 test('a clone that finishes while the caller talks to the agent: no voice switch mid-call; the next call speaks with it', async () => {
   const caller = uniqueCaller();
   await noFallback.registerVoiceSample(caller);
-  noFallback.sandbox.configure({ cloneLatencyMs: 5_000, callDurationMs: 5_000 });
+  noFallback.sandbox.configure({ cloneLatencyMs: 2_000 });
   const first = noFallback.dial(caller);
   const outcome = await callResult(noFallback, first.workflowId);
   expect(outcome.voice).toMatchObject({ source: 'default', fallbackReason: 'clone_timeout' });

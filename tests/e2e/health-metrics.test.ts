@@ -9,7 +9,7 @@ import { ElevenLabsClient } from '../../src/integrations/elevenlabs/client';
 import { signElevenLabsPayload } from '../../src/integrations/elevenlabs/webhook-signature';
 import { createLogger } from '../../src/logger';
 import { createMetrics } from '../../src/metrics/registry';
-import { eventually } from '../support/calls';
+import { eventually } from '../support/live-call';
 import { startTestStack, TEST_ELEVENLABS_WEBHOOK_SECRET, type TestStack } from '../support/stack';
 import { incomingCall, post3cx } from '../support/threecx';
 
@@ -21,7 +21,7 @@ const closers: (() => Promise<void>)[] = [];
 const holes: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ gateway: false });
   // Only the webhooks this file posts reach the API, so their counts are exact.
   stack.sandbox.configure({ webhookUrl: 'http://127.0.0.1:9/nowhere' });
 });
@@ -58,7 +58,7 @@ async function serve(app: Express): Promise<string> {
 
 /** The stack's dependencies, for apps built next to the stack's own. */
 function stackDeps() {
-  return { config: stack.config, temporal: stack.env.client, prisma: stack.db.prisma, log: createLogger('silent'), storage: createStorage(stack.config) };
+  return { config: stack.config, temporal: stack.env.client, prisma: stack.db.prisma, log: createLogger('silent'), storage: createStorage(stack.config), elevenlabs: stack.elevenlabs };
 }
 
 async function getHealth(url: string) {
@@ -118,7 +118,7 @@ describe('GET /health', () => {
     });
   });
 
-  test('PostgreSQL not answering → error (503) within 1 s; without an ElevenLabs client that check is skipped', async () => {
+  test('PostgreSQL not answering → error (503) within 1 s', async () => {
     const hole = await blackHole();
     const prisma = createPrismaClient(`postgresql://voiceclone:s3cret@127.0.0.1:${hole.port}/voiceclone`, 1);
     closers.push(() => prisma.$disconnect());
@@ -128,7 +128,7 @@ describe('GET /health', () => {
     expect(health.status).toBe(503);
     expect(health.json).toMatchObject({
       status: 'error',
-      checks: { database: { status: 'error', error: 'no answer within 800 ms' }, temporal: { status: 'ok' }, elevenlabs: { status: 'skipped' } },
+      checks: { database: { status: 'error', error: 'no answer within 800 ms' }, temporal: { status: 'ok' }, elevenlabs: { status: 'ok' } },
     });
   });
 

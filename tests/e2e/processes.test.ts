@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startElevenLabsSandbox, type ElevenLabsSandbox } from '../../simulators/elevenlabs';
+import { startThreeCxSimulator, type ThreeCxSimulator } from '../../simulators/threecx';
+import { callWorkflowId } from '../../src/contracts/call';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { describeHeard, eventually, firstHeard, uniqueCaller } from '../support/live-call';
 import { freePort, spawnService, type ServiceProcess } from '../support/process';
+import { SHORT_GREETING, TEST_3CX_SECRET } from '../support/stack';
 import { startTestTemporal } from '../support/temporal';
-import { incomingCall, post3cx } from '../support/threecx';
-import { TEST_3CX_SECRET } from '../support/stack';
 
-// The real entry points as real processes: what a user runs.
+// The real entry points as real processes, as a user runs them: worker, API and 3CX gateway
+// against the ElevenLabs sandbox and the 3CX simulator, and `npm start` with nothing configured.
 jest.setTimeout(120_000);
 
 const running: ServiceProcess[] = [];
@@ -22,40 +25,44 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
 });
 
-async function callStatus(apiUrl: string, workflowId: string): Promise<any> {
-  for (let i = 0; i < 100; i++) {
-    const res = await fetch(`${apiUrl}/calls/${workflowId}`);
-    const body = (await res.json()) as any;
-    if (body.status?.steps?.recorded) return body;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`call ${workflowId} was never recorded`);
+async function getJson(url: string): Promise<any> {
+  return (await fetch(url)).json();
 }
 
-describe('production entry points: worker.ts and server.ts', () => {
+async function metricsText(url: string, until: (text: string) => boolean): Promise<string> {
+  return eventually(async () => (await fetch(url)).text(), until, 15_000);
+}
+
+describe('production entry points: worker.ts, server.ts and gateway.ts', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
   let sandbox: ElevenLabsSandbox;
+  let pbx: ThreeCxSimulator;
   beforeAll(async () => {
     env = await startTestTemporal();
     db = await createTestDatabase();
-    sandbox = await startElevenLabsSandbox({ callDurationMs: 200, outboundCallLatencyMs: 10 });
+    sandbox = await startElevenLabsSandbox({ webhookSecret: 'whsec_proc', agents: { agent_proc: {} }, callDurationMs: 1_500, cloneLatencyMs: 50, ttsLatencyMs: 10, agentFirstAudioLatencyMs: 100, analysisDurationMs: 50 });
+    pbx = await startThreeCxSimulator();
   });
   afterAll(async () => {
+    await pbx?.close();
     await sandbox?.close();
     await db?.drop();
     await env?.teardown();
   });
 
-  test('refuse to start without DATABASE_URL and TEMPORAL_ADDRESS, naming both', async () => {
+  test('refuse to start without what they need, naming it', async () => {
     const worker = start('src/worker.ts', {});
+    const gateway = start('src/gateway.ts', {});
     expect(await worker.exited()).toBe(1);
     expect(worker.output()).toMatch(/DATABASE_URL and TEMPORAL_ADDRESS and ELEVENLABS_API_KEY/);
+    expect(await gateway.exited()).toBe(1);
+    expect(gateway.output()).toMatch(/THREECX_URL, THREECX_CLIENT_ID and THREECX_CLIENT_SECRET/);
   });
 
-  test('a webhook through server.ts is handled by worker.ts, both migrating the database at start', async () => {
-    const port = await freePort();
-    const metricsPort = await freePort();
+  test('a call through them: the gateway greets and holds the caller, the worker runs the call, the agent speaks, the API shows it', async () => {
+    const [port, workerMetricsPort, gatewayPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const pbxName = 'proc.3cx.test';
     const common = {
       DATABASE_URL: db.url,
       TEMPORAL_ADDRESS: env.address,
@@ -63,42 +70,50 @@ describe('production entry points: worker.ts and server.ts', () => {
       ELEVENLABS_API_KEY: sandbox.apiKey,
       ELEVENLABS_API_BASE: sandbox.url,
       ELEVENLABS_AGENT_ID: 'agent_proc',
-      ELEVENLABS_PHONE_NUMBER_ID: 'phnum_proc',
       ELEVENLABS_WEBHOOK_SECRET: 'whsec_proc',
+      THREECX_PBX: pbxName,
+      GREETING_MESSAGE: SHORT_GREETING,
+      POST_CALL_GRACE_SECONDS: '5',
     };
-    const worker = start('src/worker.ts', { ...common, WORKER_METRICS_BIND: `127.0.0.1:${metricsPort}` });
+    const threecx = { THREECX_URL: pbx.url, THREECX_CLIENT_ID: pbx.clientId, THREECX_CLIENT_SECRET: pbx.clientSecret };
+    const worker = start('src/worker.ts', { ...common, WORKER_METRICS_BIND: `127.0.0.1:${workerMetricsPort}` });
     const server = start('src/server.ts', { ...common, PORT: String(port), HOST: '127.0.0.1', WORKER_METRICS_BIND: '' });
-    await Promise.all([worker.waitFor(/worker polling/), server.waitFor(/API listening/)]);
+    const gateway = start('src/gateway.ts', { ...common, ...threecx, GATEWAY_HTTP_BIND: `127.0.0.1:${gatewayPort}`, WORKER_METRICS_BIND: '' });
+    await Promise.all([worker.waitFor(/worker polling/), server.waitFor(/API listening/), gateway.waitFor(/gateway running/)]);
     const apiUrl = `http://127.0.0.1:${port}`;
-    sandbox.configure({ webhookUrl: `${apiUrl}/webhook/elevenlabs/postcall`, webhookSecret: 'whsec_proc' });
-    const body = incomingCall();
-    const res = await post3cx(apiUrl, body);
-    expect(res.status).toBe(202);
-    expect((await callStatus(apiUrl, res.json.workflow_id)).source).toBe('workflow');
-    // The worker process really placed the greeting at the (sandboxed) ElevenLabs API.
-    await sandbox.waitForRequest((r) => r.endpoint === 'outboundCall' && (r.json as any)?.conversation_initiation_client_data?.user_id === res.json.workflow_id, 10_000);
-    // The worker exposes the Temporal SDK's worker metrics and ours for Prometheus.
-    let metrics = '';
-    for (let i = 0; i < 50 && !metrics.includes('activity_type="playGreeting"'); i++) {
-      metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(metrics).toMatch(/^temporal_worker_task_slots_available\{/m);
-    expect(metrics).toMatch(/^temporal_activity_\w+\{[^}]*activity_type="playGreeting"/m);
-    // …and ours, recorded by activities through the SDK's meter, once the call is over.
-    for (let i = 0; i < 100 && !metrics.includes('voiceclone_calls_total'); i++) {
-      metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(metrics).toMatch(/^voiceclone_calls_total\{[^}]*status="completed"[^}]*voice_source="default"/m);
-    expect(metrics).toMatch(/^voiceclone_fallbacks_total\{[^}]*reason="no_sample"/m);
-    expect(metrics).toMatch(/^elevenlabs_request_duration_bucket\{[^}]*endpoint="\/v1\/convai\/sip-trunk\/outbound-call"[^}]*status="200"/m);
+    sandbox.configure({ webhookUrl: `${apiUrl}/webhook/elevenlabs/postcall` });
+
+    const call = pbx.placeCall({ callerNumber: uniqueCaller(), did: '+4930123456' });
+    const workflowId = callWorkflowId(pbxName, String(call.callid));
+    const done = await eventually(() => getJson(`${apiUrl}/calls/${encodeURIComponent(workflowId)}`), (s) => s.status?.phase === 'completed', 30_000);
+    expect(done.status).toMatchObject({ phase: 'completed', voice: { source: 'default', fallbackReason: 'no_sample' } });
+    const greetingVoice = '21m00Tcm4TlvDq8ikWAM';
+    const segments = call.heard([greetingVoice]);
+    expect({ greetingAt: firstHeard(segments, greetingVoice), timeline: describeHeard(segments) }).toEqual({ greetingAt: expect.any(Number), timeline: describeHeard(segments) });
+    // The default voice is the greeting voice here: the agent speaks it again after the music.
+    const musicAt = segments.find((s) => s.label === 'audio')!.startMs;
+    expect(segments.some((s) => s.label === 'voice' && s.startMs > musicAt)).toBe(true);
+    expect([...sandbox.conversations.values()].some((c) => c.userId === workflowId)).toBe(true);
+    expect(await db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } })).toMatchObject({ status: 'completed', transcript: expect.stringMatching(/^agent: /) });
+
+    // The worker exposes the Temporal SDK's worker metrics and ours; the gateway its own.
+    const workerMetrics = await metricsText(`http://127.0.0.1:${workerMetricsPort}/metrics`, (t) => t.includes('voiceclone_calls_total'));
+    expect(workerMetrics).toMatch(/^temporal_worker_task_slots_available\{/m);
+    expect(workerMetrics).toMatch(/^temporal_activity_\w+\{[^}]*activity_type="recordCallStarted"/m);
+    expect(workerMetrics).toMatch(/^voiceclone_calls_total\{[^}]*status="completed"[^}]*voice_source="default"/m);
+    expect(workerMetrics).toMatch(/^voiceclone_fallbacks_total\{[^}]*reason="no_sample"/m);
+    const gatewayHealth = await fetch(`http://127.0.0.1:${gatewayPort}/health`);
+    expect(gatewayHealth.status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${gatewayPort}/metrics`)).text()).toMatch(/^\w+\{[^}]*\} \d/m);
+
     expect(await server.stop('SIGTERM')).toBe(0);
+    expect(await gateway.stop('SIGTERM')).toBe(0);
+    expect(pbx.liveWsConnections()).toBe(0);
   });
 });
 
-describe('npm start (src/dev.ts)', () => {
-  test('with nothing configured: embedded Temporal + PGlite, sample curl works, Ctrl-C stops, state survives a restart', async () => {
+describe('npm start (src/dev.ts) and npm run call', () => {
+  test('with nothing configured: embedded Temporal, PGlite, 3CX simulator and ElevenLabs sandbox; the printed command places a call and shows what the caller heard; state survives a restart', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'voiceclone-dev-'));
     try {
       const env = {
@@ -107,8 +122,10 @@ describe('npm start (src/dev.ts)', () => {
         HOST: '127.0.0.1',
         EMBEDDED_TEMPORAL_PORT: String(await freePort()),
         EMBEDDED_POSTGRES_PORT: String(await freePort()),
+        EMBEDDED_THREECX_PORT: String(await freePort()),
         TEMPORAL_UI_PORT: String(await freePort()),
         WORKER_METRICS_BIND: '',
+        GATEWAY_HTTP_BIND: '',
         LOG_LEVEL: 'warn',
       };
       const dev = start('src/dev.ts', env);
@@ -118,19 +135,24 @@ describe('npm start (src/dev.ts)', () => {
       expect(out).toContain(`Temporal UI    http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
       expect(out).toMatch(/embedded dev server/);
       expect(out).toMatch(/embedded PGlite/);
-      // The printed curl is signed and valid: run its pieces.
-      const curlBody = out.match(/-d '(\{.*\})'/)![1]!;
-      const signature = out.match(/X-3CX-Signature: (sha256=[0-9a-f]{64})/)![1]!;
-      const res = await fetch(`${apiUrl}/webhook/3cx`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-3cx-signature': signature }, body: curlBody });
-      expect(res.status).toBe(202);
-      const { workflow_id: workflowId } = (await res.json()) as { workflow_id: string };
-      expect((await callStatus(apiUrl, workflowId)).source).toBe('workflow');
+      expect(out).toMatch(/3CX\s+SIMULATOR/);
+      expect(out).toMatch(/ElevenLabs\s+SANDBOX/);
+      const [, caller] = out.match(/npm run call -- (\+\d+)/)!;
+
+      const call = start('scripts/call.ts', { ...env, LOG_LEVEL: 'warn' });
+      expect(await call.exited()).toBe(0);
+      const printed = call.output();
+      const workflowId = printed.match(/workflow (call-\S+)/)![1]!;
+      expect(printed).toContain(`Web UI: http://127.0.0.1:${env.TEMPORAL_UI_PORT}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
+      expect(printed).toMatch(/What the caller heard:[\s\S]*greeting voice[\s\S]*hold music[\s\S]*agent \(clone voice\)/);
+      expect(printed).toMatch(/Call completed/);
+      expect(caller).toBe('+4915112345678');
       expect(await dev.stop('SIGINT')).toBe(0);
 
       const again = start('src/dev.ts', env);
       await again.waitFor(/Ctrl-C stops everything/, 90_000);
-      const status = await callStatus(apiUrl, workflowId);
-      expect(status.status.callId).toBe(workflowId);
+      const after = await getJson(`${apiUrl}/calls/${encodeURIComponent(workflowId)}`);
+      expect(after.status).toMatchObject({ callId: workflowId, phase: 'completed', voice: { source: 'clone' } });
       expect(await again.stop('SIGINT')).toBe(0);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,19 +1,30 @@
-import { transferNowSignal } from '../../src/contracts/messages';
-import { agentCallRequests, callResult, callStatus, eventually } from '../support/calls';
-import { startTestStack, type TestStack } from '../support/stack';
+import { cacheCloneFor, callResult, callStatus, eventually, firstHeard, heard, uniqueCaller } from '../support/live-call';
+import { SHORT_GREETING, startTestStack, type TestStack } from '../support/stack';
 import { incomingCall, post3cx } from '../support/threecx';
 
-// Settings that change what the webhook and the call do: an IP allow-list behind a trusted proxy,
-// and manual hand-over (AUTO_TRANSITION_ENABLED=false).
+// Settings that change how the service meets 3CX: an IP allow-list for the webhook behind a
+// trusted proxy, and the UNCONFIRMED readings of the Call Control API (routeto replying at once
+// rather than after the answer, finalstatus as a string).
 jest.setTimeout(60_000);
 
+/** The shortest allowed: with replies at once, a failed route is only noticed when its timeout passes. */
+const ROUTE_TIMEOUT_SECONDS = 5;
+
 let stack: TestStack;
+/** routeto answers at once (THREECX_ROUTETO_REPLY=immediately) and finalstatus comes as a string. */
+let otherReading: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({
-    env: { THREECX_TRUSTED_IPS: '10.0.0.0/8,192.0.2.7', TRUSTED_PROXIES: '127.0.0.1', AUTO_TRANSITION_ENABLED: 'false', CLONE_MAX_WAIT_SECONDS: '2' },
+  stack = await startTestStack({ env: { THREECX_TRUSTED_IPS: '10.0.0.0/8,192.0.2.7', TRUSTED_PROXIES: '127.0.0.1' }, gateway: false });
+  otherReading = await startTestStack({
+    env: { HANDOFF_MODE: 'sip', THREECX_ROUTETO_REPLY: 'immediately', SIP_ROUTE_TIMEOUT_SECONDS: String(ROUTE_TIMEOUT_SECONDS), GREETING_MESSAGE: SHORT_GREETING, POST_CALL_GRACE_SECONDS: '1' },
+    threecx: { routeReplies: 'immediately', finalStatusStyle: 'string' },
+    sandbox: { callDurationMs: 2_000 },
+    temporal: stack.env,
+    sipRingMs: 500,
   });
 });
 afterAll(async () => {
+  await otherReading?.stop();
   await stack?.stop();
 });
 
@@ -35,34 +46,44 @@ describe('THREECX_TRUSTED_IPS', () => {
     const single = await post3cx(stack.apiUrl, incomingCall(), { headers: { 'x-forwarded-for': '192.0.2.7' } });
     expect(single.status).toBe(202);
   });
-});
 
-describe('AUTO_TRANSITION_ENABLED=false', () => {
-  test('the call waits for an operator, then transfers on transferNow; CallStateChanged is recorded', async () => {
+  test('CallStateChanged is recorded in the call’s status; events for an unknown call → 404', async () => {
     const xff = { 'x-forwarded-for': '10.0.0.1' };
     const body = incomingCall();
-    const res = await post3cx(stack.apiUrl, body, { headers: xff });
-    const workflowId = res.json.workflow_id as string;
-    const waiting = await eventually(() => callStatus(stack, workflowId), (s) => s.phase === 'awaiting_operator');
-    expect(waiting.phase).toBe('awaiting_operator');
-    expect(waiting.voice).toMatchObject({ source: 'default', fallbackReason: 'no_sample' });
-    expect(agentCallRequests(stack, workflowId, 'agent')).toHaveLength(0);
-
+    const { json } = await post3cx(stack.apiUrl, body, { headers: xff });
     const changed = await post3cx(stack.apiUrl, { ...body, event_type: 'CallStateChanged', state: 'Held' }, { headers: xff });
     expect(changed.status).toBe(202);
-    expect((await eventually(() => callStatus(stack, workflowId), (s) => s.threecxState !== null)).threecxState).toMatchObject({ state: 'Held' });
+    const status = await eventually(() => callStatus(stack, json.workflow_id as string), (s) => s.threecxState !== null);
+    expect(status.threecxState).toMatchObject({ state: 'Held' });
 
-    await stack.env.client.workflow.getHandle(workflowId).signal(transferNowSignal);
-    const outcome = await callResult(stack, workflowId);
-    expect(outcome.phase).toBe('completed');
-    const [agent] = agentCallRequests(stack, workflowId, 'agent');
-    expect((agent!.json as any).conversation_initiation_client_data.dynamic_variables.auto_transitioned).toBe(false);
-  });
-
-  test('signals for an unknown call → 404', async () => {
-    const res = await post3cx(stack.apiUrl, incomingCall({ event_type: 'CallEnded' }), { headers: { 'x-forwarded-for': '10.0.0.1' } });
-    expect(res.status).toBe(404);
-    expect(res.json.error.code).toBe('unknown_call');
+    const unknown = await post3cx(stack.apiUrl, incomingCall({ event_type: 'CallEnded' }), { headers: xff });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.code).toBe('unknown_call');
   });
 });
 
+describe('routeto replies at once, finalstatus as a string (UNCONFIRMED A.2: the other readings)', () => {
+  test('SIP hand-off: the answer shows as our leg leaving; the caller hears the agent in the cached voice', async () => {
+    const caller = uniqueCaller();
+    const voiceId = await cacheCloneFor(otherReading, caller);
+    const { call, workflowId } = otherReading.dial(caller);
+    const outcome = await callResult(otherReading, workflowId);
+    expect(outcome).toMatchObject({ phase: 'completed', voice: { source: 'cache', voiceId } });
+    expect(call.routeAttempts.map((a) => a.outcome)).toEqual(['answered']);
+    expect(firstHeard(heard(call, [otherReading.config.greeting.voiceId, voiceId]), voiceId)).not.toBeNull();
+  });
+
+  test('a failed route shows only as our leg staying past the route timeout: then the next number answers', async () => {
+    otherReading.pbx.fault('route-failure', { times: 1 });
+    const caller = uniqueCaller();
+    const voiceId = await cacheCloneFor(otherReading, caller);
+    const { call, workflowId } = otherReading.dial(caller);
+    const outcome = await callResult(otherReading, workflowId);
+    expect(outcome).toMatchObject({ phase: 'completed', voice: { source: 'cache', voiceId } });
+    const [failed, answered] = call.routeAttempts;
+    expect([failed?.outcome, answered?.outcome]).toEqual(['failed', 'answered']);
+    expect(answered!.destination).not.toBe(failed!.destination);
+    expect(answered!.at - failed!.at).toBeGreaterThanOrEqual(ROUTE_TIMEOUT_SECONDS * 1000);
+    expect(firstHeard(heard(call, [otherReading.config.greeting.voiceId, voiceId]), voiceId)).not.toBeNull();
+  });
+});

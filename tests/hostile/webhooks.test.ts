@@ -4,9 +4,9 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { signElevenLabsPayload } from '../../src/integrations/elevenlabs/webhook-signature';
 import { signThreeCxBody } from '../../src/integrations/threecx/signature';
-import { callResult, callStatus, eventually } from '../support/calls';
+import { eventually, reachPhase, uniqueCaller } from '../support/live-call';
 import { expectNoNewWorkflows, expectWellFormed, json, rowCounts, runs, sendRaw, shown, workflowCount } from '../support/hostile';
-import { startTestStack, TEST_3CX_SECRET, TEST_ELEVENLABS_WEBHOOK_SECRET, type TestStack } from '../support/stack';
+import { SHORT_GREETING, startTestStack, TEST_3CX_SECRET, TEST_ELEVENLABS_WEBHOOK_SECRET, type TestStack } from '../support/stack';
 import { incomingCall as baseIncomingCall } from '../support/threecx';
 
 // Hostile input against both webhooks on the real stack (Temporal server, PostgreSQL, sandbox):
@@ -24,12 +24,12 @@ let noProxy: TestStack;
 let viaProxy: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { POSTCALL_MAX_BODY_KB: String(POSTCALL_LIMIT_KB) } });
+  stack = await startTestStack({ env: { POSTCALL_MAX_BODY_KB: String(POSTCALL_LIMIT_KB), GREETING_MESSAGE: SHORT_GREETING } });
   // Two more apps on the same Temporal server, each with its own database: the allow-list
   // excludes 127.0.0.1 (where the tests connect from); only viaProxy trusts 127.0.0.1 as a proxy.
   [noProxy, viaProxy] = await Promise.all([
-    startTestStack({ temporal: stack.env, env: { THREECX_TRUSTED_IPS: '10.0.0.0/8,203.0.113.0/24,2001:db8::/32', TRUSTED_PROXIES: '' } }),
-    startTestStack({ temporal: stack.env, env: { THREECX_TRUSTED_IPS: '10.0.0.0/8,2001:db8::/32', TRUSTED_PROXIES: '127.0.0.1' } }),
+    startTestStack({ temporal: stack.env, gateway: false, env: { THREECX_TRUSTED_IPS: '10.0.0.0/8,203.0.113.0/24,2001:db8::/32', TRUSTED_PROXIES: '' } }),
+    startTestStack({ temporal: stack.env, gateway: false, env: { THREECX_TRUSTED_IPS: '10.0.0.0/8,2001:db8::/32', TRUSTED_PROXIES: '127.0.0.1' } }),
   ]);
 });
 afterAll(async () => {
@@ -301,10 +301,11 @@ describe('the counters used below see what an accepted webhook does', () => {
     const body = json(incomingCall('hostile-control-1'));
     const res = await sendRaw(stack.apiUrl, { path: '/webhook/3cx', body, headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET) } });
     expect(res.status).toBe(202);
-    await callResult(stack, res.json.workflow_id);
+    // The call never reaches a route point: its workflow waits for it; its row is written at once.
     expect(await eventually(calls, (n) => n === workflowsBefore + 1, 5000)).toBe(workflowsBefore + 1);
-    const rowsAfter = await rowCounts(stack);
+    const rowsAfter = await eventually(() => rowCounts(stack), (r) => r.call_log === rowsBefore.call_log! + 1, 5000);
     expect(rowsAfter.call_log).toBe(rowsBefore.call_log! + 1);
+    await stack.env.client.workflow.getHandle(res.json.workflow_id as string).terminate('counter check done');
 
     const stored = json(transcription('conv_hostile_control', null));
     const el = await sendRaw(stack.apiUrl, {
@@ -499,14 +500,15 @@ describe('POST /webhook/elevenlabs/postcall (and /webhook/post-call)', () => {
 });
 
 describe('other methods on the webhook paths', () => {
-  test('GET/PUT/PATCH/DELETE → 404 JSON, nothing started or written', async () => {
+  test('GET/PUT/PATCH/DELETE → 405 JSON naming POST, nothing started or written', async () => {
     await assertRejectedProperty(
       fc.record({ method: fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE'), path: fc.constantFrom(...THREECX_PATHS, ...POSTCALL_PATHS), body: fc.option(hostileBodies(4096), { nil: undefined }) }),
       60,
       async ({ method, path, body }) => {
         const res = await sendRaw(stack.apiUrl, { method, path, ...(body ? { body } : {}), headers: { 'content-type': 'application/json' } });
         expectWellFormed(res, `${method} ${path}`);
-        expect(res.status).toBe(404);
+        expect(res.status).toBe(405);
+        expect(res.headers.allow).toBe('POST');
       },
     );
   });
@@ -618,22 +620,20 @@ describe('fixed defects of POST /webhook/elevenlabs/postcall', () => {
 
   test('a signed transcription above Temporal’s 2 MB payload limit for a running call is answered without a 5xx and leaves no undeliverable row', async () => {
     // The sandbox's own post-call webhook would end the call first: keep it away.
-    stack.sandbox.configure({ webhookUrl: 'http://127.0.0.1:9/nowhere' });
-    const body3cx = json(incomingCall('hostile-big-transcript'));
-    const started = await sendRaw(stack.apiUrl, { path: '/webhook/3cx', body: body3cx, headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body3cx, TEST_3CX_SECRET) } });
-    const workflowId: string = started.json.workflow_id;
-    const status = await eventually(() => callStatus(stack, workflowId), (s) => s.conversations.agent !== null || s.phase === 'completed' || s.phase === 'failed');
-    const conversationId = status.conversations.agent ?? 'conv_hostile_big';
+    stack.sandbox.configure({ webhookUrl: 'http://127.0.0.1:9/nowhere', callDurationMs: 20_000 });
+    const { call, workflowId } = stack.dial(uniqueCaller());
+    const { conversationId } = await reachPhase(stack, workflowId, 'in_agent_call', 20_000);
     const rowsBefore = await rowCounts(stack);
-    const body = json(transcription(conversationId, workflowId, { transcript: [{ role: 'user', message: 'x'.repeat(2_600_000), time_in_call_secs: 1 }] }));
+    const body = json(transcription(conversationId!, workflowId, { transcript: [{ role: 'user', message: 'x'.repeat(2_600_000), time_in_call_secs: 1 }] }));
     const res = await sendRaw(stack.apiUrl, {
       path: '/webhook/elevenlabs/postcall',
       body,
       headers: { 'content-type': 'application/json', 'elevenlabs-signature': signElevenLabsPayload(body, TEST_ELEVENLABS_WEBHOOK_SECRET, Date.now() / 1000) },
     });
     const rowsAfter = await rowCounts(stack);
+    call.hangUp();
     await stack.env.client.workflow.getHandle(workflowId).terminate('hostile test done').catch(() => undefined);
-    stack.sandbox.configure({ webhookUrl: `${stack.apiUrl}/webhook/elevenlabs/postcall` });
+    stack.sandbox.configure({ webhookUrl: `${stack.apiUrl}/webhook/elevenlabs/postcall`, callDurationMs: 4_000 });
     // Was: 500 (signal refused: "Blob data size exceeds limit") after the row was stored, undelivered.
     // Now: the whole payload is stored and the call gets a transcript capped under the limit.
     expect(res.status).toBe(200);

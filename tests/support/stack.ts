@@ -15,7 +15,7 @@ import { createLogger } from '../../src/logger';
 import { createCallWorker } from '../../src/temporal/worker';
 import { startElevenLabsSandbox, type ElevenLabsSandbox, type ElevenLabsSandboxOptions } from '../../simulators/elevenlabs';
 import { elevenLabsTrunk } from '../../simulators/telephony';
-import { startThreeCxSimulator, type PlaceCallOptions, type SimulatedCall, type ThreeCxSimulator, type ThreeCxSimulatorOptions } from '../../simulators/threecx';
+import { startThreeCxSimulator, type ExternalLine, type PlaceCallOptions, type SimulatedCall, type ThreeCxSimulator, type ThreeCxSimulatorOptions } from '../../simulators/threecx';
 import { makeWav } from '../../scripts/sine-wav';
 import { createTestDatabase, type TestDatabase } from './db';
 import { workflowBundlePath } from './env';
@@ -69,6 +69,8 @@ export interface StackOptions {
   temporal?: TestWorkflowEnvironment;
   /** Start without the gateway (tests that start it themselves). */
   gateway?: boolean;
+  /** How long a route to the ElevenLabs SIP trunk rings before the agent's number answers. Default 0. */
+  sipRingMs?: number;
 }
 
 /**
@@ -77,7 +79,7 @@ export interface StackOptions {
  * simulated SIP trunk), local voice-sample storage, the main worker and the gateway on their own
  * task queues, and the HTTP API on a random port (the sandbox posts its webhooks there).
  */
-export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxOptions = {}, threecx = {}, temporal, gateway: withGateway = true }: StackOptions = {}): Promise<TestStack> {
+export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxOptions = {}, threecx = {}, temporal, gateway: withGateway = true, sipRingMs = 0 }: StackOptions = {}): Promise<TestStack> {
   const suffix = randomBytes(4).toString('hex');
   const taskQueue = `test-${suffix}`;
   const env = temporal ?? (await startTestTemporal());
@@ -96,8 +98,9 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
     sipNumbers: Object.fromEntries(TEST_SIP_NUMBERS.map((n) => [n, TEST_AGENT])),
     ...sandboxOptions,
   });
+  const trunk = elevenLabsTrunk(sandbox, TEST_SIP_PREFIX);
   const pbx = await startThreeCxSimulator({
-    externalLine: elevenLabsTrunk(sandbox, TEST_SIP_PREFIX),
+    externalLine: sipRingMs === 0 ? trunk : ringing(trunk, sipRingMs),
     localDestinations: { [TEST_FALLBACK_QUEUE]: { answerAfterMs: 300, text: 'You are through to a person in the queue.' } },
     ...threecx,
   });
@@ -111,7 +114,7 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
     THREECX_URL: pbx.url,
     THREECX_CLIENT_ID: pbx.clientId,
     THREECX_CLIENT_SECRET: pbx.clientSecret,
-    THREECX_PBX: `test-pbx-${suffix}`,
+    THREECX_PBX: `pbx${suffix}.test`,
     THREECX_SIP_ROUTE_PREFIX: TEST_SIP_PREFIX,
     GATEWAY_HTTP_BIND: '',
     ELEVENLABS_AGENT_ID: TEST_AGENT,
@@ -212,4 +215,12 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
     conversationInitWebhook: { url: `${stack.apiUrl}/webhook/elevenlabs/conversation-init`, headers: { Authorization: `Bearer ${TEST_INIT_WEBHOOK_SECRET}` } },
   });
   return stack;
+}
+
+/** The trunk answers `ms` after the route starts ringing; other destinations match no outbound rule (they fail at once). */
+function ringing(trunk: ExternalLine, ms: number): ExternalLine {
+  return (destination, call) => {
+    if (!destination.startsWith(TEST_SIP_PREFIX)) return null;
+    return new Promise((resolve) => setTimeout(resolve, ms)).then(() => trunk(destination, call) ?? { reject: 'No outbound rule' });
+  };
 }

@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { agentDisconnectedSignal, callCompletedSignal, callEndedSignal, handOffNowUpdate, retryCloneUpdate, statusQuery, useDefaultVoiceUpdate } from '../../src/contracts/messages';
+import { agentDisconnectedSignal, callCompletedSignal, callEndedSignal, handOffNowUpdate, mediaRestartedSignal, retryCloneUpdate, statusQuery, useDefaultVoiceUpdate } from '../../src/contracts/messages';
 import { startTimeSkippingTemporal } from '../support/temporal';
 import { callHarness } from './support/call-harness';
 
@@ -278,5 +278,22 @@ test('cancel during hold: the cancel message, then the fallback destination; cal
     expect(h.calls.find((c) => c.name === 'endCall')!.input).toMatchObject({ message: { text: 'Goodbye.' }, routeTo: '8000' });
     expect(h.finalized()).toMatchObject({ status: 'cancelled' });
     expect(h.steps()).toContain('releaseVoiceClone');
+  });
+});
+
+test('a gateway restart during the hold changes nothing; during the agent call it is media_lost and the caller goes to the fallback', async () => {
+  let release!: () => void;
+  const cloneWait = new Promise<void>((resolve) => (release = resolve));
+  await h.run({ main: { findCachedVoice: async () => cloneWait.then(() => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 })) } }, async () => {
+    const input = h.input({ settings: { fallbackDestination: '8000' } });
+    const handle = await h.start(input);
+    await until(() => h.steps().includes('findCachedVoice'), 'the voice look-up');
+    await handle.signal(mediaRestartedSignal, { participantId: 7, at: new Date().toISOString() });
+    release();
+    await until(() => h.steps().includes('connectAgent'), 'the hand-off');
+    while ((await handle.query(statusQuery)).phase !== 'in_agent_call') await new Promise((r) => setTimeout(r, 20));
+    await handle.signal(mediaRestartedSignal, { participantId: 7, at: new Date().toISOString() });
+    const outcome = await h.result(input.callId);
+    expect(outcome).toMatchObject({ phase: 'failed', failureReason: 'media_lost', fallback: { destination: '8000', outcome: 'routed' } });
   });
 });

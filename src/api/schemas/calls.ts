@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CALL_FAILURE_REASONS, CALL_PHASES, FALLBACK_REASONS, type CallStatus } from '../../contracts/call';
+import type { ConversationInitiationClientData } from '../../integrations/elevenlabs/conversation-init';
 
 // Response bodies of the webhook, call-status, operator and cache routes, for the OpenAPI
 // document. `satisfies` ties each to the TypeScript type the code returns, so they cannot drift.
@@ -8,9 +9,9 @@ const isoTime = z.string().describe('ISO 8601 time (UTC)');
 
 export const WebhookAcceptedSchema = z.object({
   status: z.enum(['accepted', 'ignored']),
-  workflow_id: z.string().describe('call-<pbx>-<3cxCallId>: the Temporal workflow id of the call'),
+  workflow_id: z.string().describe('call-<pbx>-<3cxCallId>, each part percent-encoded with `-` as %2D: the Temporal workflow id of the call, and its call id in this API'),
   call_id: z.string().describe('the 3CX call id'),
-  status_url: z.string(),
+  status_url: z.string().describe('GET it (with the admin token) for the call’s live status'),
   duplicate: z.boolean().describe('true when this IncomingCall was already received: nothing new was started'),
   reason: z.enum(['outbound_call']).optional().describe('why an event was ignored'),
 });
@@ -64,7 +65,7 @@ export const CallStatusResponseSchema = z.union([
 
 export const CallActionResponseSchema = z.object({
   action: z.enum(['cancel', 'use-default-voice', 'retry-clone', 'hand-off-now']),
-  status: CallStatusSchema,
+  status: CallStatusSchema.describe('the call’s status once the workflow has applied the action'),
 });
 
 export const CloneStatusResponseSchema = z.object({
@@ -88,3 +89,30 @@ export const PostCallWebhookResponseSchema = z.object({
   reason: z.enum(['unknown_call', 'call_not_running']).optional(),
   conversation_id: z.string().optional(),
 });
+
+const initField = (description: string) =>
+  z.unknown().optional().describe(`${description}; read when it is a non-empty string, any other value counts as absent`);
+
+/** What the conversation-initiation route reads; it answers any JSON object (an error could cost the caller the call). */
+export const ConversationInitRequestSchema = z
+  .looseObject({
+    caller_id: initField('The caller’s number as the SIP trunk presents it'),
+    agent_id: initField('The agent the call reached'),
+    called_number: initField('The ElevenLabs number called: matches the pending hand-off'),
+    call_sid: initField('The SIP call’s id at ElevenLabs'),
+    conversation_id: initField('The conversation about to start'),
+  })
+  .describe('Any JSON object; other fields are ignored');
+
+export const ConversationInitResponseSchema = z.object({
+  type: z.literal('conversation_initiation_client_data'),
+  dynamic_variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).describe('call_id, caller_name, voice_source, fallback_reason'),
+  conversation_config_override: z
+    .object({
+      tts: z.object({ voice_id: z.string() }).optional().describe('the caller’s cloned voice, or the default voice'),
+      agent: z.object({ first_message: z.string() }).optional(),
+    })
+    .optional()
+    .describe('only for a pending hand-off; absent for an unknown call (the agent’s own voice and first message)'),
+  user_id: z.string().describe('our call id, echoed back in the post-call webhook; empty for an unknown call'),
+}) satisfies z.ZodType<ConversationInitiationClientData>;

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 // The webhook body 3CX sends us (the seeds' shape). A Call Flow Designer app or a Call Control API
 // bridge posts it; the raw 3CX names (`ani`, `party_caller_id`, `did`, `callid`, ...) are accepted
-// too and mapped onto the seeds' names before validation.
+// too and mapped onto the seeds' names before validation. Every rule on a field's form is a
+// pattern, so the OpenAPI document generated from this schema accepts exactly what the route does.
 
 const ALIASES: Record<string, readonly string[]> = {
   event_type: ['event', 'eventType', 'type'],
@@ -23,17 +24,16 @@ function applyAliases(body: unknown): unknown {
 }
 
 const callId = z
-  .union([z.string(), z.number().int().nonnegative()])
-  .transform((v) => String(v).trim())
-  .pipe(z.string().min(1, 'must not be empty').max(128).regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -'));
+  .union([
+    z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 letters, digits and . _ : -'),
+    z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  ])
+  .transform((v) => String(v));
 
 const direction = z
   .string()
-  .trim()
-  .toLowerCase()
-  .transform((v) => (v === 'inbound' ? 'in' : v === 'outbound' ? 'out' : v))
-  .pipe(z.enum(['in', 'out']))
-  .transform((v) => (v === 'in' ? ('In' as const) : ('Out' as const)));
+  .regex(/^(?:[Ii][Nn]|[Oo][Uu][Tt])(?:[Bb][Oo][Uu][Nn][Dd])?$/, 'must be In, Out, inbound or outbound (any case)')
+  .transform((v) => (v.toLowerCase().startsWith('in') ? ('In' as const) : ('Out' as const)));
 
 /** The event after aliases are mapped: what the OpenAPI document shows. */
 export const threeCxEventBodySchema = z.object({
@@ -53,9 +53,8 @@ export const threeCxEventBodySchema = z.object({
   state: z.string().trim().max(64).optional(),
   pbx: z
     .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^[a-z0-9]([a-z0-9.-]{0,126}[a-z0-9])?$/, 'must be a host name such as acme.3cx.eu')
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,126}[A-Za-z0-9])?$/, 'must be a host name such as acme.3cx.eu')
+    .transform((v) => v.toLowerCase())
     .optional(),
 });
 

@@ -2,44 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { callWorkflowId } from '../../../src/contracts/call';
-import { humanVoiceId } from '../../../simulators/audio';
 import { startElevenLabsSandbox, type ElevenLabsSandbox, type ElevenLabsSandboxOptions } from '../../../simulators/elevenlabs';
-import { elevenLabsTrunk } from '../../../simulators/telephony';
 import { startThreeCxSimulator, type PlaceCallOptions, type SimulatedCall, type ThreeCxSimulator, type ThreeCxSimulatorOptions } from '../../../simulators/threecx';
 import { makeWav } from '../../../scripts/sine-wav';
 import { createTestDatabase, type TestDatabase } from '../db';
 import { freePort, spawnService, type ServiceProcess } from '../process';
 import { startTestTemporal } from '../temporal';
+import { FAULTS_PBX, processEnv, sandboxOptions, threeCxOptions } from './config';
 
 // The service as production runs it, for fault injection: worker.ts, server.ts and gateway.ts as
 // real processes, a real Temporal server, a fresh PostgreSQL database (optionally behind a proxy
 // the test can cut). In this process: the 3CX simulator (callers dial in, their ears record what
 // they hear) and the ElevenLabs sandbox, linked by a simulated SIP trunk, posting its webhooks to
-// the API process.
-
-export const FAULTS_PBX = 'faults-pbx';
-export const FAULTS_ELEVENLABS_SECRET = 'whsec_faults';
-export const FAULTS_3CX_SECRET = 'faults-3cx-secret';
-const FAULTS_INIT_SECRET = 'faults-init-secret';
-const AGENT_ID = 'agent_faults';
-const SIP_PREFIX = '999';
-const SIP_NUMBERS = ['+4930555000001', '+4930555000002'];
-
-/** The voices a caller can hear, each a tone signature the simulator's ear tells apart. */
-export const VOICES = {
-  /** GREETING_VOICE_ID (Rachel, premade): the greeting and the failure message. */
-  greeting: '21m00Tcm4TlvDq8ikWAM',
-  /** DEFAULT_VOICE_ID: the agent when the caller's clone is not there; distinct from the greeting's. */
-  default: 'DefaultVoiceFaults01',
-  /** The "human" in the fallback queue. */
-  queue: humanVoiceId('8000'),
-} as const;
-export const FALLBACK_QUEUE = '8000';
-/** Short, so a call's hold is mostly music: ~60 ms per character in the sandbox's speech. */
-export const GREETING_MESSAGE = 'Welcome, one moment please.';
+// the API process. Their settings: config.ts.
 
 export interface FaultStackOptions {
   /** A Temporal server the test manages (restarts); otherwise a throw-away dev server is started. */
@@ -79,20 +58,14 @@ export interface FaultStack {
   registerVoiceSample(callerE164: string): Promise<void>;
   /** Every process output so far, for failure messages. */
   logs(): string;
+  /**
+   * The longest this test process's event loop was held up (ms) since a process last became
+   * ready: the callers' ears live here, so a stall shows in what they heard as silence the
+   * gateway never caused.
+   */
+  testProcessStallMs(): number;
   close(): Promise<void>;
 }
-
-/** Sandbox defaults: short calls, and a webhook retry schedule long enough to outlast a test's outage. */
-const SANDBOX_DEFAULTS: ElevenLabsSandboxOptions = {
-  cloneLatencyMs: { min: 200, max: 400 },
-  apiLatencyMs: { min: 1, max: 5 },
-  ttsLatencyMs: { min: 5, max: 20 },
-  agentFirstAudioLatencyMs: { min: 100, max: 200 },
-  callDurationMs: 2_500,
-  analysisDurationMs: 50,
-  premadeVoices: [{ voiceId: VOICES.default, name: 'Faults default' }],
-  webhookRetry: { delaysMs: [200, 500, 1_000, 2_000, 3_000, 5_000, 5_000, 5_000, 5_000], timeoutMs: 3_000 },
-};
 
 export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -107,6 +80,11 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       }
     }
   };
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  cleanups.push(() => {
+    loopDelay.disable();
+  });
   try {
     let temporalAddress = options.temporalAddress;
     if (!temporalAddress) {
@@ -125,57 +103,15 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
 
     const port = await freePort();
     const apiUrl = `http://127.0.0.1:${port}`;
-    const sandbox = await startElevenLabsSandbox({
-      ...SANDBOX_DEFAULTS,
-      agents: { [AGENT_ID]: {} },
-      sipNumbers: Object.fromEntries(SIP_NUMBERS.map((n) => [n, AGENT_ID])),
-      webhookUrl: `${apiUrl}/webhook/elevenlabs/postcall`,
-      webhookSecret: FAULTS_ELEVENLABS_SECRET,
-      conversationInitWebhook: { url: `${apiUrl}/webhook/elevenlabs/conversation-init`, headers: { Authorization: `Bearer ${FAULTS_INIT_SECRET}` } },
-      ...options.sandbox,
-    });
+    const sandbox = await startElevenLabsSandbox({ ...sandboxOptions(apiUrl), ...options.sandbox });
     cleanups.push(() => sandbox.close());
-    const pbx = await startThreeCxSimulator({
-      externalLine: elevenLabsTrunk(sandbox, SIP_PREFIX),
-      localDestinations: { [FALLBACK_QUEUE]: { answerAfterMs: 300, voiceId: VOICES.queue, text: 'You are through to a person in the queue.' } },
-      ...options.threecx,
-    });
+    const pbx = await startThreeCxSimulator({ ...threeCxOptions(sandbox), ...options.threecx });
     cleanups.push(() => pbx.close());
 
     const taskQueue = `faults-${randomBytes(4).toString('hex')}`;
     const env: Record<string, string> = {
-      ENVIRONMENT: 'test',
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: String(port),
+      ...processEnv({ apiPort: port, temporalAddress, taskQueue, sandbox, pbx, samplesDir }),
       DATABASE_URL: options.processDatabaseUrl ? options.processDatabaseUrl(db.url) : db.url,
-      DATABASE_POOL_SIZE: '5',
-      TEMPORAL_ADDRESS: temporalAddress,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      WORKER_METRICS_BIND: '',
-      GATEWAY_HTTP_BIND: '',
-      ELEVENLABS_API_KEY: sandbox.apiKey,
-      ELEVENLABS_API_BASE: sandbox.url,
-      ELEVENLABS_AGENT_ID: AGENT_ID,
-      ELEVENLABS_WEBHOOK_SECRET: FAULTS_ELEVENLABS_SECRET,
-      ELEVENLABS_INIT_WEBHOOK_SECRET: FAULTS_INIT_SECRET,
-      ELEVENLABS_SIP_NUMBERS: SIP_NUMBERS.join(','),
-      ELEVENLABS_REQUEST_TIMEOUT_MS: '3000',
-      THREECX_URL: pbx.url,
-      THREECX_CLIENT_ID: pbx.clientId,
-      THREECX_CLIENT_SECRET: pbx.clientSecret,
-      THREECX_PBX: FAULTS_PBX,
-      THREECX_SIP_ROUTE_PREFIX: SIP_PREFIX,
-      THREECX_WEBHOOK_SECRET: FAULTS_3CX_SECRET,
-      GREETING_VOICE_ID: VOICES.greeting,
-      GREETING_MESSAGE,
-      DEFAULT_VOICE_ID: VOICES.default,
-      FALLBACK_DESTINATION: FALLBACK_QUEUE,
-      REQUIRE_CLONE_CONSENT: 'true',
-      LOCAL_VOICE_SAMPLES_PATH: samplesDir,
-      CLONE_MAX_WAIT_SECONDS: '10',
-      VOICE_CLONE_TIMEOUT: '10',
-      POST_CALL_GRACE_SECONDS: '5',
       ...options.env,
     };
 
@@ -186,6 +122,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       processes.push(p);
       named.set(p, `${name}#${++logCounter}`);
       await p.waitFor(ready, 90_000);
+      loopDelay.reset();
       return p;
     };
 
@@ -214,6 +151,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
         await db.prisma.callerVoiceMapping.create({ data: { callerId: callerE164, voiceSampleUrl: file, voiceName: voiceNameFor(callerE164) } });
         await db.prisma.voiceCloneConsent.create({ data: { callerId: callerE164, givenAt: new Date(), method: 'written', recordedBy: 'fault tests' } });
       },
+      testProcessStallMs: () => Math.round(loopDelay.max / 1e6),
       logs: () => processes.map((p) => `----- ${named.get(p)} -----\n${p.output().slice(-6_000)}`).join('\n'),
       close: async () => {
         const dir = process.env.FAULTS_LOG_DIR;

@@ -1,7 +1,8 @@
 import type { CallOutcome, CallStatus } from '../../../src/contracts/call';
-import { longestSilenceMs, type HeardSegment } from '../../../simulators/audio';
 import type { SimulatedCall } from '../../../simulators/threecx';
-import { sleep, VOICES, type FaultStack } from './harness';
+import { VOICES } from './config';
+import { sleep, type FaultStack } from './harness';
+import { describeHeard, greetedThenAgent } from './heard';
 
 // Whole calls through the fault stack, judged by what the caller heard, the workflow's outcome,
 // the agent conversations ElevenLabs held and the call_log row.
@@ -50,45 +51,24 @@ async function describePhase(stack: FaultStack, id: string): Promise<string> {
   }
 }
 
-/** A readable timeline for failure messages: `0-1840 voice:greeting | 1840-5200 audio | …`. */
-export function describeHeard(segments: HeardSegment[]): string {
-  const names = new Map<string, string>(Object.entries(VOICES).map(([name, id]) => [id, name]));
-  return segments.map((s) => `${s.startMs}-${s.endMs} ${s.label === 'voice' ? `voice:${names.get(s.voiceId!) ?? s.voiceId}` : s.label}`).join(' | ');
-}
-
-export function voiceSegments(segments: HeardSegment[], voiceId: string): HeardSegment[] {
-  return segments.filter((s) => s.label === 'voice' && s.voiceId === voiceId);
-}
-
-/** The first time (ms from the call's start) the caller heard `voiceId`, or null. */
-export function firstHeard(segments: HeardSegment[], voiceId: string): number | null {
-  return voiceSegments(segments, voiceId)[0]?.startMs ?? null;
-}
-
-/** The longest silence between the first audio the caller heard and `untilMs`. */
-export function deadAir(segments: HeardSegment[], untilMs: number): number {
-  const first = segments.find((s) => s.label !== 'silence');
-  return first ? longestSilenceMs(segments, first.startMs, untilMs) : Infinity;
-}
-
 /** Agent conversations ElevenLabs held for a call (its workflow id is the conversation's user_id). */
 export function conversationsOf(stack: FaultStack, workflowId: string): string[] {
   return [...stack.sandbox.conversations.values()].filter((c) => c.userId === workflowId).map((c) => c.conversationId);
 }
 
 export interface CompletedOnceOptions {
-  /** The longest silence the caller may hear between the greeting and the agent. */
-  maxDeadAirMs: number;
+  /** The longest silence the caller may hear between the greeting and the agent (default DEFAULT_MAX_DEAD_AIR_MS). */
+  maxDeadAirMs?: number;
 }
 
 /**
  * What every fault must leave intact, for each call: the workflow closed `completed`; the caller
- * heard the greeting once, first, then the agent in the chosen voice, with no silence longer than
- * `maxDeadAirMs` in between; ElevenLabs held exactly one agent conversation for it (the one the
- * outcome names); the call_log row is final and agrees with the outcome, transcript included.
+ * heard the greeting first and once, then the agent in the chosen voice, with no silence longer
+ * than `maxDeadAirMs` in between; ElevenLabs held exactly one agent conversation for it (the one
+ * the outcome names); the call_log row is final and agrees with the outcome, transcript included.
  * Returns the longest dead air heard, for the report.
  */
-export async function expectCallsCompletedOnce(stack: FaultStack, calls: DialledCall[], closed: Map<string, ClosedCall>, { maxDeadAirMs }: CompletedOnceOptions): Promise<number> {
+export async function expectCallsCompletedOnce(stack: FaultStack, calls: DialledCall[], closed: Map<string, ClosedCall>, options: CompletedOnceOptions = {}): Promise<number> {
   const rows = await stack.db.prisma.callLog.findMany({ where: { callId: { in: calls.map((c) => c.workflowId) } } });
   const byId = new Map(rows.map((r) => [r.callId, r]));
   const problems: string[] = [];
@@ -101,18 +81,10 @@ export async function expectCallsCompletedOnce(stack: FaultStack, calls: Dialled
       say(`workflow ${closedCall?.status}, phase ${outcome?.phase} (${outcome?.failureReason ?? ''} ${outcome?.lastError ?? ''})`);
       continue;
     }
-    const voice = outcome.voice.voiceId!;
-    const segments = call.heard([VOICES.greeting, voice]);
-    const timeline = describeHeard(segments);
-    const greetings = voiceSegments(segments, VOICES.greeting);
-    const agentAt = firstHeard(segments, voice);
-    if (greetings.length !== 1 || greetings[0]!.startMs > 1_000) say(`greeting heard ${greetings.length} times, first at ${greetings[0]?.startMs} ms: ${timeline}`);
-    if (agentAt === null) say(`never heard the agent in voice ${voice}: ${timeline}`);
-    else {
-      const gap = deadAir(segments, agentAt);
-      worstDeadAir = Math.max(worstDeadAir, gap);
-      if (gap > maxDeadAirMs) say(`${gap} ms of silence before the agent: ${timeline}`);
-    }
+    const segments = call.heard([VOICES.greeting, outcome.voice.voiceId!]);
+    const heard = greetedThenAgent(segments, outcome.voice.voiceId!, options.maxDeadAirMs);
+    worstDeadAir = Math.max(worstDeadAir, heard.deadAirMs);
+    if (heard.problems.length > 0) say(`${heard.problems.join('; ')} (the gateway measured ${outcome.media.deadAirMs} ms of dead air): ${describeHeard(segments)}`);
     const conversations = conversationsOf(stack, id);
     if (conversations.length !== 1 || conversations[0] !== outcome.conversationId) say(`agent conversations ${JSON.stringify(conversations)}, outcome names ${outcome.conversationId}`);
     const row = byId.get(id);
@@ -125,18 +97,13 @@ export async function expectCallsCompletedOnce(stack: FaultStack, calls: Dialled
       if (!row.transcript) say('call_log has no transcript (post-call data lost)');
     }
   }
-  if (problems.length > 0) throw new Error(`Invariant violations:\n${problems.join('\n')}`);
+  if (problems.length > 0) throw new Error(`Invariant violations (this test process stalled up to ${stack.testProcessStallMs()} ms):\n${problems.join('\n')}`);
   return worstDeadAir;
 }
 
 /** When (Date.now()) the PBX accepted the first event-socket connection after `since`. */
 export function wsConnectedAfter(stack: FaultStack, since: number): number | null {
   return stack.pbx.requests.find((r) => r.path === '/callcontrol/ws' && r.status === 101 && r.at > since)?.at ?? null;
-}
-
-/** The first silence of at least `minMs` that the caller was hearing at, or began hearing after, `fromMs`. */
-export function silenceFrom(segments: HeardSegment[], fromMs: number, minMs = 300): HeardSegment | null {
-  return segments.find((s) => s.label === 'silence' && s.endMs > fromMs && s.endMs - s.startMs >= minMs) ?? null;
 }
 
 /** Names of the signals the workflow received, in order (from its history). */
