@@ -3,7 +3,8 @@
 #   docker run --env-file .env voiceclone-precall server   # HTTP API on $PORT (3006), the default
 #   docker run --env-file .env voiceclone-precall worker   # Temporal worker, Prometheus on WORKER_METRICS_BIND
 #   docker run --env-file .env voiceclone-precall gateway  # 3CX gateway: ONE per PBX (one live Call Control token)
-# Both apply pending database migrations at start (safe when several start at once).
+# The worker and the API apply pending database migrations at start (safe when several start at
+# once); the gateway needs no database.
 
 # Debian bookworm (glibc): Temporal's native core bridge ships only *-linux-gnu builds (x64, arm64),
 # so an Alpine (musl) base cannot run the worker.
@@ -60,13 +61,13 @@ COPY assets ./assets
 USER node
 EXPOSE 3006 9464 9465
 
-# One check for both roles: the API answers /health (503 when PostgreSQL or Temporal is down;
-# 200 also when only ElevenLabs is down, "degraded"). A container where nothing listens on $PORT
-# is a worker: its Prometheus endpoint on WORKER_METRICS_BIND must answer. That only proves the
-# process is alive, not that it polls (docs/OPERATIONS.md). docker-compose.yml sets the same
-# check per service explicitly.
+# One check for the three roles, by what listens: the API's /health on $PORT (503 when PostgreSQL
+# or Temporal is down; 200 "degraded" when only ElevenLabs is), else the gateway's /health on
+# GATEWAY_HTTP_BIND (503 without the 3CX event socket or a polling worker), else the worker's
+# Prometheus endpoint on WORKER_METRICS_BIND (the process is alive; docs/OPERATIONS.md).
+# docker-compose.yml sets the matching check per service explicitly.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "const get=(u)=>fetch(u,{signal:AbortSignal.timeout(4000)});const bind=process.env.WORKER_METRICS_BIND??'0.0.0.0:9464';get('http://127.0.0.1:'+(process.env.PORT||3006)+'/health').then((r)=>process.exit(r.status<500?0:1),()=>bind?get('http://127.0.0.1:'+bind.split(':').pop()+'/metrics').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1)):process.exit(1))"]
+  CMD ["node", "-e", "const e=process.env;const p=(b,d)=>(b||d).split(':').pop();const u=['http://127.0.0.1:'+(e.PORT||3006)+'/health','http://127.0.0.1:'+p(e.GATEWAY_HTTP_BIND,'0.0.0.0:9465')+'/health','http://127.0.0.1:'+p(e.WORKER_METRICS_BIND,'0.0.0.0:9464')+'/metrics'];(async()=>{for(const x of u){try{const r=await fetch(x,{signal:AbortSignal.timeout(4000)});process.exit(r.status<500?0:1)}catch{}}process.exit(1)})()"]
 
 # `server` (default), `worker` or `gateway`; anything else is run as a command (e.g. `sh`,
 # `node dist/db/migrate-cli.js`). exec: node gets SIGTERM directly and shuts down gracefully.

@@ -14,6 +14,9 @@ const DELETE_BATCH = 200;
  */
 export const ORPHAN_GRACE_SECONDS = 3600;
 
+/** Longer than any call (MAX_CALL_DURATION_SECONDS is at most a day). */
+const PENDING_HANDOFF_KEEP_MS = 86_400_000;
+
 export function cacheCleanupActivities({ prisma, elevenlabs }: { prisma: PrismaClient; elevenlabs: ElevenLabsClient }) {
   return {
     /** Invalidates clones whose TTL has passed (their voices are deleted once no call uses them). */
@@ -106,6 +109,8 @@ export function cacheCleanupActivities({ prisma, elevenlabs }: { prisma: PrismaC
         prisma.cloneTransferEvent.deleteMany({ where: { createdAt: old } }),
         prisma.voiceCloneCache.deleteMany({ where: { voiceDeletedAt: old } }),
         prisma.callerVoiceMapping.deleteMany({ where: { deletedAt: old } }),
+        // Pending SIP hand-offs only matter around their call (≤ a day), but hold the caller's number.
+        prisma.pendingHandoff.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - PENDING_HANDOFF_KEEP_MS) } } }),
       ]);
       const [calls, postCallEvents, conversations, ...other] = results.map((r) => r.count);
       return { calls: calls!, postCallEvents: postCallEvents!, conversations: conversations!, other: other.reduce((a, b) => a + b, 0) };

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { Prisma } from '../generated/prisma/client';
-import type { Logger } from '../logger';
+import { maskPhoneNumbersInText, type Logger } from '../logger';
 import { routeLabel } from '../metrics/http';
 
 /** An error with an HTTP status and a stable machine-readable code: `{error: {code, message, details?}}`. */
@@ -53,11 +53,20 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     } else if (typeof bodyErr?.status === 'number' && bodyErr.status >= 400 && bodyErr.status < 500) {
       httpError = new HttpError(bodyErr.status, bodyErr.type ?? 'bad_request', (err as Error).message);
     } else {
-      log.error({ err, path: req.path }, 'unhandled error');
+      log.error({ err, path: maskPhoneNumbersInText(decodeURIComponentSafe(req.path)) }, 'unhandled error');
       httpError = new HttpError(500, 'internal_error', 'Internal server error');
     }
     res.status(httpError.status).json({
       error: { code: httpError.code, message: httpError.message, ...(httpError.details === undefined ? {} : { details: httpError.details }) },
     });
   };
+}
+
+/** A path as a person reads it (`%2B49…` is a number too); a malformed escape stays as it is. */
+function decodeURIComponentSafe(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }

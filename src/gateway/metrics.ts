@@ -47,7 +47,7 @@ export function createGatewayMetrics(callControl: CallControl, liveCalls: () => 
     resumed: new Counter({ name: 'gateway_media_resumed_total', help: 'Calls found without media after a gateway restart (music resumed)', registers: [registry] }),
     holdSeconds,
     deadAirSeconds,
-    bridgeStallSeconds: seconds('gateway_bridge_stall_seconds', 'Agent audio that reached the caller late (jitter), per stall', [0.02, 0.04, 0.08, 0.16, 0.3]),
+    bridgeStallSeconds: seconds('gateway_bridge_stall_seconds', 'Per agent conversation: total agent audio that reached the caller late (jitter stalls)', [0, 0.02, 0.04, 0.08, 0.16, 0.3, 1]),
     agentSocketCloses: new Counter({ name: 'gateway_agent_socket_closes_total', help: 'ElevenLabs agent socket closes by code', labelNames: ['code', 'normal'], registers: [registry] }),
     handoffs: new Counter({ name: 'gateway_handoffs_total', help: 'Hand-offs to the agent by mode and outcome', labelNames: ['mode', 'outcome'], registers: [registry] }),
     greetingLatency: seconds('gateway_greeting_latency_seconds', 'New participant seen on the route point → first audio byte sent to the caller', [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2]),

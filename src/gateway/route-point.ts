@@ -19,6 +19,9 @@ export interface RoutePointDeps {
   log: Logger;
 }
 
+/** The caller holds on music meanwhile; retries continue until the call starts or the caller leaves. */
+const START_RETRY_MAX_MS = 5000;
+
 interface RoutePointEvents {
   session: [CallSession];
 }
@@ -117,18 +120,32 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
 
   /** Greeting then music at once, the workflow meanwhile. */
   private greet(session: CallSession): void {
-    const { config, prompts, link, log } = this.deps;
-    const greeting = prompts.peek({ voiceId: config.greeting.voiceId, text: config.greeting.message });
-    if (!greeting) log.warn({ participantId: session.participantId }, 'greeting not rendered yet: the caller starts with music');
+    const { config, prompts, log } = this.deps;
+    const utterance = { voiceId: config.greeting.voiceId, text: config.greeting.message };
+    const greeting = prompts.peek(utterance);
+    if (!greeting) {
+      log.warn({ participantId: session.participantId }, 'greeting not rendered yet: the caller starts with music');
+      // Rendered for the next caller (ElevenLabs may have been down when the gateway started).
+      prompts.get(utterance).catch((err: unknown) => log.error({ err }, 'the greeting still cannot be rendered'));
+    }
     session.hold(greeting);
-    link.startCall(session.participantId, session.participant, session.seenAt).then(
-      (started) =>
-        log.info(
-          { workflowId: started.workflowId, duplicate: started.duplicate, caller: maskPhoneNumber(started.input.caller.e164 ?? started.input.caller.raw) },
-          started.duplicate ? 'route point: call already started (webhook or earlier event)' : 'route point: call workflow started',
-        ),
-      (err: unknown) => log.error({ err, participantId: session.participantId }, 'could not start the call workflow; retried at the next resync'),
-    );
+    void this.startWorkflow(session);
+  }
+
+  /** Starts the call's workflow; Temporal being briefly unreachable must not leave a caller on music for good. */
+  private async startWorkflow(session: CallSession): Promise<void> {
+    const { link, log } = this.deps;
+    for (let attempt = 1; !session.isGone; attempt++) {
+      try {
+        const started = await link.startCall(session.participantId, session.participant, session.seenAt);
+        const caller = maskPhoneNumber(started.input.caller.e164 ?? started.input.caller.raw);
+        log.info({ workflowId: started.workflowId, duplicate: started.duplicate, caller }, started.duplicate ? 'route point: call already started (webhook or earlier event)' : 'route point: call workflow started');
+        return;
+      } catch (err) {
+        log.error({ err, participantId: session.participantId, attempt }, 'could not start the call workflow; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(START_RETRY_MAX_MS, 250 * 2 ** attempt)));
+      }
+    }
   }
 
   /** This process restarted mid-call: music again at once, and the workflow learns its media restarted. */

@@ -20,6 +20,7 @@ export const WEBHOOK_ROUTES: Readonly<Record<string, WebhookSource>> = {
   '/webhook/3cx-call': '3cx',
   '/webhook/elevenlabs/postcall': 'elevenlabs',
   '/webhook/post-call': 'elevenlabs',
+  '/webhook/elevenlabs/conversation-init': 'elevenlabs',
 };
 
 const OUTCOME_BY_ERROR_CODE: Readonly<Record<string, WebhookOutcome>> = {

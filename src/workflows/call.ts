@@ -15,7 +15,10 @@ import { failureMessage, failureType, handOff, routeToFallback } from './hand-of
  */
 export async function callWorkflow(input: CallInput): Promise<CallOutcome> {
   const call = new CallState(input);
-  call.recordCall(() => recordCallStarted(input));
+  call.recordCall(async () => {
+    await recordCallStarted(input);
+    call.step('recorded');
+  });
   try {
     const hold = await holdTheCaller(call);
     if (hold !== 'held') return await finish(call, hold === 'caller_gone' ? 'abandoned' : 'failed', hold === 'caller_gone' ? null : hold);

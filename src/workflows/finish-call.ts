@@ -20,6 +20,7 @@ export async function finish(call: CallState, phase: TerminalPhase, failureReaso
   const completion = call.completion;
   const endedAt = call.ended?.endedAt ?? call.now();
   status.failureReason = failureReason;
+  status.steps.ended = endedAt;
   await finalizeCallLog({
     callId: input.callId,
     status: phase,
@@ -44,7 +45,6 @@ export async function finish(call: CallState, phase: TerminalPhase, failureReaso
       steps: status.steps,
     },
   });
-  status.steps.ended = endedAt;
   call.setPhase(phase);
   // Operator updates still waiting for an answer get it before the workflow closes.
   await condition(allHandlersFinished);

@@ -19,7 +19,7 @@ let stack: TestStack;
 let noFallback: TestStack;
 
 beforeAll(async () => {
-  const env = { GREETING_MESSAGE: SHORT_GREETING, FAILURE_MESSAGE: FAILURE_MESSAGE, POST_CALL_GRACE_SECONDS: '1' };
+  const env = { GREETING_MESSAGE: SHORT_GREETING, FAILURE_MESSAGE, POST_CALL_GRACE_SECONDS: '1' };
   const sandbox = { callDurationMs: CONVERSATION_MS };
   stack = await startTestStack({ env: { ...env, CLONE_MAX_WAIT_SECONDS: '4', FALLBACK_DESTINATION: TEST_FALLBACK_QUEUE }, sandbox });
   noFallback = await startTestStack({ env: { ...env, CLONE_MAX_WAIT_SECONDS: '1' }, sandbox, temporal: stack.env });
@@ -37,8 +37,6 @@ afterEach(() => {
   }
 });
 
-const timeline = (segments: ReturnType<typeof heard>) => describeHeard(segments);
-
 test('the clone fails (voice limit reached): the agent speaks in the default voice, reason clone_failed', async () => {
   const caller = uniqueCaller();
   await stack.registerVoiceSample(caller);
@@ -50,7 +48,7 @@ test('the clone fails (voice limit reached): the agent speaks in the default voi
   const greetingVoice = stack.config.greeting.voiceId;
   const segments = heard(call, [greetingVoice, TEST_DEFAULT_VOICE]);
   const agentAt = firstHeard(segments, TEST_DEFAULT_VOICE);
-  expect({ agentAt, timeline: timeline(segments) }).toEqual({ agentAt: expect.any(Number), timeline: timeline(segments) });
+  expect({ agentAt, timeline: describeHeard(segments) }).toEqual({ agentAt: expect.any(Number), timeline: describeHeard(segments) });
   expect(agentAt!).toBeGreaterThan(firstHeard(segments, greetingVoice)!);
   expect(deadAir(segments, agentAt!)).toBeLessThan(200);
   const row = await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } });
@@ -112,7 +110,7 @@ describe('ElevenLabs refuses the conversation (the agent does not allow a voice 
     const segments = heard(call, [greetingVoice, voiceId]);
     const musicAt = segments.find((x) => x.label === 'audio')?.startMs ?? Infinity;
     // The failure message after the music, in the greeting voice; the agent never.
-    expect({ afterMusic: voiceMs(segments, greetingVoice, musicAt), timeline: timeline(segments) }).toEqual({ afterMusic: expect.any(Number), timeline: timeline(segments) });
+    expect({ afterMusic: voiceMs(segments, greetingVoice, musicAt), timeline: describeHeard(segments) }).toEqual({ afterMusic: expect.any(Number), timeline: describeHeard(segments) });
     expect(voiceMs(segments, greetingVoice, musicAt)).toBeGreaterThan(FAILURE_MESSAGE_HEARD_MS);
     expect(firstHeard(segments, voiceId)).toBeNull();
     expect(deadAir(segments, lastHeard(segments, greetingVoice)!)).toBeLessThan(200);
@@ -134,7 +132,7 @@ describe('ElevenLabs refuses the conversation (the agent does not allow a voice 
     const humanAt = await eventually(() => firstHeard(heard(call, [HUMAN]), HUMAN), (at) => at !== null, 5_000);
     const greetingVoice = stack.config.greeting.voiceId;
     const segments = heard(call, [greetingVoice, voiceId, HUMAN]);
-    expect({ humanAt, timeline: timeline(segments) }).toEqual({ humanAt: expect.any(Number), timeline: timeline(segments) });
+    expect({ humanAt, timeline: describeHeard(segments) }).toEqual({ humanAt: expect.any(Number), timeline: describeHeard(segments) });
     const musicAt = segments.find((x) => x.label === 'audio')!.startMs;
     expect(voiceMs(segments, greetingVoice, musicAt, humanAt!)).toBeGreaterThan(FAILURE_MESSAGE_HEARD_MS);
     expect(firstHeard(segments, voiceId)).toBeNull();
@@ -158,11 +156,11 @@ test.each(['drop', 'close-1011'] as const)(
     const segments = heard(call, [greetingVoice, voiceId, HUMAN]);
     const agentFrom = firstHeard(segments, voiceId);
     const agentUntil = lastHeard(segments, voiceId);
-    expect({ agentFrom, agentUntil, humanAt, timeline: timeline(segments) }).toEqual({
+    expect({ agentFrom, agentUntil, humanAt, timeline: describeHeard(segments) }).toEqual({
       agentFrom: expect.any(Number),
       agentUntil: expect.any(Number),
       humanAt: expect.any(Number),
-      timeline: timeline(segments),
+      timeline: describeHeard(segments),
     });
     expect(agentUntil!).toBeLessThan(humanAt!);
     // The agent went silent mid-sentence: the next thing heard is the music, within 200 ms.

@@ -65,6 +65,7 @@ test('cache hit: music while 3CX routes to the ElevenLabs number, then the agent
   const caller = uniqueCaller();
   const voiceId = await cacheCloneFor(stack, caller);
   const { call, workflowId, outcome, segments, agentAt, timeline } = await sipCall(caller, voiceId);
+  await maybeRecordHistory(stack, workflowId, 'call-sip-cache-hit');
 
   expect(outcome).toMatchObject({ phase: 'completed', voice: { source: 'cache', voiceId, fallbackReason: null } });
   expect({ agentAt, timeline }).toEqual({ agentAt: expect.any(Number), timeline });
@@ -102,7 +103,6 @@ test('cache hit: music while 3CX routes to the ElevenLabs number, then the agent
   expect(row).toMatchObject({ status: 'completed', clonedVoiceId: voiceId, metadata: expect.objectContaining({ handoff_mode: 'sip', sip_number: pending.sipNumber }) });
   expect(row.transcript).toMatch(/agent: /);
   expect(row.durationSeconds).toBe(Math.floor((conversation.endedAtMs! - conversation.startedAtMs) / 1000));
-  await maybeRecordHistory(stack, workflowId, 'call-sip-cache-hit');
 });
 
 test('clone too slow: the agent speaks in the default voice', async () => {

@@ -5,7 +5,7 @@ import { TEST_ADMIN_DATABASE_URL } from '../support/env';
 import { cloneRequestsFor } from '../support/faults/elevenlabs';
 import { VOICES } from '../support/faults/config';
 import { sleep, startFaultStack, startServices, uniqueCaller, until, type FaultStack } from '../support/faults/harness';
-import { describeHeard, voiceSegments } from '../support/faults/heard';
+import { deadAir, DEFAULT_MAX_DEAD_AIR_MS, describeHeard, voiceSegments } from '../support/faults/heard';
 import { conversationsOf, expectCallsCompletedOnce, waitForCallsClosed, type ClosedCall, type DialledCall } from '../support/faults/live-calls';
 import { startTcpProxy, type TcpProxy } from '../support/faults/tcp-proxy';
 import { startPersistentTemporal, type PersistentTemporal } from '../support/faults/temporal-server';
@@ -19,7 +19,8 @@ import { freePort } from '../support/process';
 // transcript is lost.
 jest.setTimeout(120_000);
 
-const TEMPORAL_OUTAGE_MS = 6_000;
+/** Longer than the Temporal client's own retries of a request (10 attempts, backoff ×1.7 up to 5 s: ~20 s). */
+const TEMPORAL_OUTAGE_MS = 25_000;
 /** The agent speaks this long after its conversation opens: the hand-off is under way when Temporal goes. */
 const AGENT_FIRST_AUDIO_MS = 2_000;
 const DB_RESET_MS = 2_000;
@@ -88,6 +89,8 @@ describe(`Temporal server restarted on its persisted state after ${TEMPORAL_OUTA
   let closed: Map<string, ClosedCall>;
   let survived: ReturnType<typeof exitCodes>;
 
+  let outageEndedAt: number;
+
   beforeAll(async () => {
     stack.sandbox.configure({ cloneLatencyMs: 3_000, agentFirstAudioLatencyMs: AGENT_FIRST_AUDIO_MS, callDurationMs: 4_000 });
     cloning = await dialWithSamples(2);
@@ -97,26 +100,43 @@ describe(`Temporal server restarted on its persisted state after ${TEMPORAL_OUTA
     duringOutage = stack.dial(uniqueCaller());
     await sleep(TEMPORAL_OUTAGE_MS);
     temporal = await startPersistentTemporal({ port: temporalPort, dbFilename });
+    outageEndedAt = Date.now();
     survived = exitCodes();
     afterOutage = stack.dial(uniqueCaller());
-    closed = await waitForCallsClosed(stack, [...cloning, ...talking, duringOutage, afterOutage].map((c) => c.workflowId), 60_000);
+    closed = await waitForCallsClosed(stack, [...cloning, ...talking, afterOutage].map((c) => c.workflowId), 60_000);
     stack.sandbox.configure({ agentFirstAudioLatencyMs: { min: 100, max: 200 } });
   });
 
   test('every call completes once: the processes rode out the outage, callers kept their music, the clones were used', async () => {
     expect(survived).toEqual({ worker: null, api: null, gateway: null });
-    const worst = await expectCallsCompletedOnce(stack, [...cloning, duringOutage, afterOutage], closed);
+    const worst = await expectCallsCompletedOnce(stack, [...cloning, afterOutage], closed);
     for (const { workflowId } of cloning) expect(closed.get(workflowId)!.outcome!.voice).toMatchObject({ source: 'clone' });
-    for (const { workflowId } of [duringOutage, afterOutage]) expect(closed.get(workflowId)!.outcome!.voice).toMatchObject({ source: 'default', fallbackReason: 'no_sample' });
-    // Dialled while Temporal was down: greeted at once all the same.
-    const heard = duringOutage.call.heard([VOICES.greeting]);
-    const greetingAt = voiceSegments(heard, VOICES.greeting)[0]?.startMs ?? null;
-    expect({ greetingSoon: greetingAt !== null && greetingAt < 3_000, timeline: describeHeard(heard) }).toMatchObject({ greetingSoon: true });
+    expect(closed.get(afterOutage.workflowId)!.outcome!.voice).toMatchObject({ source: 'default', fallbackReason: 'no_sample' });
     console.info(
       `[faults/temporal-restart] processes survived a ${TEMPORAL_OUTAGE_MS} ms outage; longest dead air heard ${worst} ms (test process stalled up to ${stack.testProcessStallMs()} ms); ` +
         `clone requests per caller ${JSON.stringify(cloning.map((c) => cloneRequestsFor(stack.sandbox, c.call.callerNumber).map((r) => r.status ?? 'no answer')))}`,
     );
   });
+
+  test('a caller who dials while Temporal is down is greeted at once and keeps the music through the outage', () => {
+    const heard = duringOutage.call.heard([VOICES.greeting]);
+    const timeline = describeHeard(heard);
+    const greetingAt = voiceSegments(heard, VOICES.greeting)[0]?.startMs ?? null;
+    const silence = deadAir(heard, outageEndedAt - duringOutage.call.startedAt);
+    expect({ greetingSoon: greetingAt !== null && greetingAt < 3_000, musicOn: silence < DEFAULT_MAX_DEAD_AIR_MS, timeline }).toEqual({ greetingSoon: true, musicOn: true, timeline });
+  });
+
+  // The gateway starts the workflow of a caller it greets; Temporal away for longer than the
+  // client's own retries must not leave the caller on music for good, with no workflow and no row.
+  test('a caller who dials while Temporal is down: the call is started once it is back, and completes', async () => {
+    const handle = stack.client.workflow.getHandle(duringOutage.workflowId);
+    const started = () => handle.describe().then(() => true, () => false);
+    await until(started, Boolean, Math.max(1_000, outageEndedAt + 20_000 - Date.now()), () => `no workflow for the call 20 s after Temporal came back`);
+    const late = await waitForCallsClosed(stack, [duringOutage.workflowId], 30_000);
+    await expectCallsCompletedOnce(stack, [duringOutage], late);
+  });
+
+  afterAll(() => duringOutage?.call.hangUp());
 
   // The clone's completion may be lost with the server (the attempt times out on its heartbeat
   // while Temporal is away); the retry then finds the voice ElevenLabs already made by its

@@ -95,6 +95,8 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
     analysisDurationMs: 50,
     agents: { [TEST_AGENT]: {} },
     premadeVoices: [{ voiceId: TEST_DEFAULT_VOICE, name: 'Default voice' }],
+    // Room for every clone a suite makes: no voice-slot eviction unless a test asks for it.
+    voiceLimit: 1000,
     sipNumbers: Object.fromEntries(TEST_SIP_NUMBERS.map((n) => [n, TEST_AGENT])),
     ...sandboxOptions,
   });

@@ -16,5 +16,8 @@ test('every series the gateway dashboard reads is exported by the gateway', asyn
   const exported = new Set(declared.flatMap(([, name, type]) => (type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name!])));
   expect([...used].filter((name) => !exported.has(name))).toEqual([]);
   expect(used.size).toBeGreaterThan(10);
+  // Every function a panel calls is a PromQL function (a typo would leave the panel empty).
+  const functions = new Set(exprs.flatMap((e) => [...e.matchAll(/([a-z_]+)\s*\(/g)].map((m) => m[1])));
+  expect([...functions].filter((f) => !['sum', 'min', 'max', 'avg', 'rate', 'increase', 'histogram_quantile', 'by'].includes(f!))).toEqual([]);
   await callControl.close();
 });

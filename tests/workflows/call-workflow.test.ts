@@ -271,13 +271,22 @@ test('cancel during hold: the cancel message, then the fallback destination; cal
   await h.run({ main: { recordCallStarted: () => writeBlocked } }, async () => {
     const input = h.input({ settings: { fallbackDestination: '8000' } });
     const handle = await h.start(input);
-    await until(() => h.steps().includes('subscribeToVoiceClone'), 'cloning');
+    await until(() => h.steps().includes('holdCaller') && h.steps().includes('recordCallStarted'), 'the hold with the call-log write in flight');
     await handle.cancel();
     setTimeout(releaseWrite, 200);
     await expect(h.result(input.callId)).rejects.toThrow();
     expect(h.calls.find((c) => c.name === 'endCall')!.input).toMatchObject({ message: { text: 'Goodbye.' }, routeTo: '8000' });
     expect(h.finalized()).toMatchObject({ status: 'cancelled' });
+  });
+  await h.run({}, async () => {
+    const input = h.input();
+    const handle = await h.start(input);
+    await until(() => h.steps().includes('subscribeToVoiceClone'), 'cloning');
+    await handle.cancel();
+    await expect(h.result(input.callId)).rejects.toThrow();
     expect(h.steps()).toContain('releaseVoiceClone');
+    expect(h.calls.find((c) => c.name === 'endCall')!.input).toMatchObject({ message: { text: 'Goodbye.' }, routeTo: null });
+    expect(h.finalized()).toMatchObject({ status: 'cancelled' });
   });
 });
 

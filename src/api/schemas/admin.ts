@@ -175,7 +175,7 @@ export const CallLogEntrySchema = z
     call_id: z.string().meta({ description: 'Our call id (the workflow id)' }),
     threecx_call_id: z.string(),
     caller_id: z.string(),
-    status: z.string().meta({ description: 'initiated (in progress), completed, failed or cancelled' }),
+    status: z.string().meta({ description: 'initiated (in progress), completed, abandoned (the caller hung up before the agent), failed or cancelled' }),
     cloned_voice_id: z.string().nullable(),
     call_started_at: timestamp,
     call_ended_at: timestamp.nullable(),
