@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   installTemporalRuntime({ logLevel: 'INFO', metricsBind: undefined, log });
   const threecx = requireThreeCx(config);
   const resolved = requireExternal(config, 'The gateway', { database: false });
+  // One broken promise must not end every caller's audio on this PBX: logged, the process goes on.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection in the gateway'));
   const gateway = await startGatewayProcess(config, resolved, threecx, log);
   const stop = (signal: string) => {
     log.info({ signal }, 'shutting down: running steps finish, calls stay at 3CX for the next gateway');

@@ -99,6 +99,8 @@ export interface CallRecord {
   agentStalls: number | null;
   agentStallMs: number | null;
   agentMaxStallMs: number | null;
+  /** In-process: the agent audio the gateway's own playout saw arrive too late (its clock, before the PBX). */
+  gatewayStallMs: number | null;
   /** Epoch ms where each stall began (to line them up with other calls' events). */
   agentStallsAt: number[];
   interruptedTurns: number;
@@ -286,6 +288,7 @@ export function collectCalls({ calls, fates, sims, probe, greetingMs, handoff, c
       agentStalls: agent?.stalls.length ?? null,
       agentStallMs: agent ? r1(agent.stalls.reduce((a, b) => a + b, 0)) : null,
       agentMaxStallMs: agent ? r1(Math.max(0, ...agent.stalls)) : null,
+      gatewayStallMs: r1(stamps?.session?.playout.stats.liveStallMs),
       agentStallsAt: agent ? agent.stallStartsMs.map((m) => r1(startedAt + m)!) : [],
       interruptedTurns: conversation?.transcript.filter((t) => t.interrupted).length ?? 0,
       bridgedFrom: r1(agentHeardAt),

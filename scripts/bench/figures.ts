@@ -32,6 +32,10 @@ export interface Jitter {
    * to its first audio at the caller + 300 ms): the gateway's work for one call holding up another's audio.
    */
   stallsWhileAnotherConnects: number;
+  /** The same stalls as the gateway's playout saw them (its clock, before the PBX), summed; null when not observable. */
+  gatewayStallMsTotal: number | null;
+  /** What the ear heard as stalls, summed. */
+  earStallMsTotal: number;
   agentAudioSeconds: number;
   /** A sandbox agent chunk leaving → heard, the first chunk of each turn after the first. */
   utteranceDelivery: Summary;
@@ -63,8 +67,11 @@ function stallsWhileAnotherConnects(calls: readonly CallRecord[]): number {
   return n;
 }
 
-export function buildJitter(calls: readonly CallRecord[], collected: Collected): Jitter {
+export function buildJitter(calls: readonly CallRecord[], collected: Collected, gatewayStallMsTotal: number | null): Jitter {
+  const inProcess = calls.filter((c) => c.gatewayStallMs !== null);
   return {
+    gatewayStallMsTotal: inProcess.length ? Math.round(inProcess.reduce((a, c) => a + c.gatewayStallMs!, 0)) : gatewayStallMsTotal,
+    earStallMsTotal: Math.round(collected.stallsMs.reduce((a, b) => a + b, 0)),
     stallsWhileAnotherConnects: stallsWhileAnotherConnects(calls),
     frameLateness: summarize(collected.frameLatenessMs),
     stalls: summarize(collected.stallsMs),

@@ -59,6 +59,7 @@ function stagesAndJitter(r: BenchReport): string[] {
     ...Object.entries(r.stagesMs.handoff).map(([k, s]) => row(`  ${k}`, s)),
     '',
     `agent audio at the caller: ${j.agentAudioSeconds} s heard; ${j.stallCount} stalls in ${j.callsWithStalls} calls, ${j.stallsWhileAnotherConnects} of them while another call’s agent was being connected`,
+    `  stall time: ${j.earStallMsTotal} ms at the ear; ${num(j.gatewayStallMsTotal)} ms as the gateway’s playout saw it (before the PBX)`,
     row('jitter: lateness of each 20 ms of agent audio', j.frameLateness),
     row('stalls (gaps while the agent spoke)', j.stalls),
     row('sandbox chunk sent → heard (first of each later turn)', j.utteranceDelivery),

@@ -15,7 +15,7 @@ import { measureFloor, type FloorResult } from './floor';
 import { probeGateway, type GatewayProbe } from './gateway-probe';
 import { firstAudioMs } from './heard';
 import { callerTalk, drive, placeCall, sleep, waitForCallsToEnd, type PlacedCall } from './load';
-import { sampleGatewayMemory } from './memory';
+import { readGatewayHistogramSum, sampleGatewayMemory } from './memory';
 import { startMonitor, type ResourceReport, type Sample } from './monitor';
 import { DEFAULTS, concurrentConversationMs, type BenchOptions } from './options';
 import { planCalls, type CallPlan } from './plan';
@@ -92,6 +92,8 @@ interface Measured {
   warmupGreetingMs: (number | null)[];
   placed: PlacedCall[];
   collected: Collected;
+  /** `--processes separate`: the gateway's own stall total (its metrics). */
+  gatewayStallMs: number | null;
   resources: ResourceReport;
   samples: Sample[];
   server: ServerMetrics | null;
@@ -126,6 +128,7 @@ async function measure(stack: BenchStack, options: BenchOptions, plan: CallPlan,
     await waitForWorkflows(stack.client, stack.config.temporal.taskQueue, ids, deadline, signal, (running) => progress(`${running} call workflows still running`));
     const resources = monitor.stop();
     const server = await scraper.end();
+    const stallSeconds = await readGatewayHistogramSum(stack.gatewayMetricsUrl, 'gateway_bridge_stall_seconds');
     // Memory after the calls: what they leave behind.
     if (options.mode === 'concurrent') await sleep(loadEndedAt + MEMORY_SETTLE_MS - Date.now(), signal);
     const fates = await workflowFates(stack.client, ids);
@@ -137,7 +140,7 @@ async function measure(stack: BenchStack, options: BenchOptions, plan: CallPlan,
         ? buildConcurrency({ calls: collected.records, samples: monitor.samples, memory: memory.readings, cpuProcess: stack.processes ? 'gateway' : 'bench', loadStartedAt, loadEndedAt, settleMs: MEMORY_SETTLE_MS })
         : null;
     if (options.temporalAddress) await terminateLeftovers(stack.client, stack.config.temporal.taskQueue).catch(() => undefined);
-    return { floor, warmupGreetingMs, placed, collected, resources, samples: monitor.samples, server, breakdown, concurrency };
+    return { floor, warmupGreetingMs, placed, collected, gatewayStallMs: stallSeconds === null ? null : Math.round(stallSeconds * 1000), resources, samples: monitor.samples, server, breakdown, concurrency };
   } finally {
     probe?.stop();
     memory.stop();
@@ -176,7 +179,7 @@ export async function runBench(overrides: Partial<BenchOptions> = {}, signal?: A
 
   const records = measured.collected.records;
   const latencyMs = buildLatencies(records);
-  const jitterMs = buildJitter(records, measured.collected);
+  const jitterMs = buildJitter(records, measured.collected, measured.gatewayStallMs);
   const counts = buildCounts(records, stack.sims.sandbox.requests, stack.sims.sandbox.webhookDeliveries);
   const { adminDatabaseUrl: _admin, databaseUrl: _db, ...publicOptions } = options;
   mkdirSync(options.outDir, { recursive: true });

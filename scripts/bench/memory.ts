@@ -31,6 +31,18 @@ export async function readGatewayMemory(metricsUrl: string | null): Promise<Memo
   }
 }
 
+/** The sum of a histogram on the gateway's /metrics (`--processes separate`), e.g. its stall seconds. */
+export async function readGatewayHistogramSum(metricsUrl: string | null, name: string): Promise<number | null> {
+  if (!metricsUrl) return null;
+  try {
+    const text = await (await request(metricsUrl, { headersTimeout: 5_000, bodyTimeout: 5_000 })).body.text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name}_sum`));
+    return line === undefined ? null : Number(line.split(/\s+/).at(-1));
+  } catch {
+    return null;
+  }
+}
+
 /** Memory readings every `everyMs` until stopped. */
 export function sampleGatewayMemory(metricsUrl: string | null, everyMs: number): { readings: MemoryReading[]; stop: () => void } {
   const readings: MemoryReading[] = [];

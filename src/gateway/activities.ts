@@ -23,6 +23,7 @@ import type { CallSession } from './call-session';
 import type { GatewayMetrics } from './metrics';
 import type { Prompts } from './media/prompts';
 import type { RoutePoint } from './route-point';
+import { RecentResults } from './recent-results';
 import { routeParticipant } from './route-participant';
 import type { WorkflowLink } from './workflow-link';
 
@@ -40,6 +41,8 @@ export interface GatewayActivityDeps {
 }
 
 const HEARTBEAT_MS = 1000;
+/** Longer than the hand-off's schedule-to-close: every retry of a step finds its answer. */
+const RESULT_MEMORY_MS = 10 * 60_000;
 
 /**
  * What the call workflow asks of the gateway that holds the call's streams. Each step is
@@ -49,6 +52,8 @@ const HEARTBEAT_MS = 1000;
 export function createGatewayActivities(deps: GatewayActivityDeps) {
   const { routePoint, prompts } = deps;
   const bridges = new Map<number, AgentBridge>();
+  /** What connectAgent answered per call, so a retry after a lost answer gets it again even when the call has ended since. */
+  const connected = new RecentResults<ConnectAgentResult>(RESULT_MEMORY_MS);
 
   return {
     async holdCaller(input: HoldCallerInput): Promise<HoldCallerResult> {
@@ -59,6 +64,8 @@ export function createGatewayActivities(deps: GatewayActivityDeps) {
     },
 
     async connectAgent(input: ConnectAgentInput): Promise<ConnectAgentResult> {
+      const earlier = connected.get(input.callId);
+      if (earlier) return earlier;
       const session = liveSession(routePoint, input.participantId);
       let bridge = bridges.get(input.participantId);
       if (!bridge || bridge.callId !== input.callId || bridge.conversation.closed) {
@@ -79,13 +86,13 @@ export function createGatewayActivities(deps: GatewayActivityDeps) {
       }
       deps.metrics.handoffs.inc({ mode: 'bridge', outcome: 'connected' });
       deps.metrics.holdSeconds.observe(session.holdMedia().holdMs / 1000);
-      return {
+      return connected.set(input.callId, {
         conversationId: bridge.conversationId,
         firstAudioAt: (bridge.firstAudioAt ?? new Date()).toISOString(),
         agentOutputFormat: bridge.agentOutputFormat,
         userInputFormat: bridge.userInputFormat,
         media: session.holdMedia(),
-      };
+      });
     },
 
     async routeCall(input: RouteCallInput): Promise<RouteCallResult> {
@@ -126,8 +133,13 @@ function keepBridge(deps: GatewayActivityDeps, bridges: Map<number, AgentBridge>
     deps.metrics.agentSocketCloses.inc({ code: String(close.code), normal: String(close.normal) });
     deps.metrics.bridgeStallSeconds.observe(session.playout.stats.liveStallMs / 1000);
     // The agent ended the conversation: the call is over. Anything else: music until the workflow decides.
-    if (close.normal) void dropParticipant(deps, session, 'agent_ended');
-    else session.resumeMusic();
+    if (close.normal) {
+      dropParticipant(deps, session, 'agent_ended').catch((err: unknown) => {
+        // The call stays up: music until the workflow (told below) ends or routes it.
+        deps.log.error({ err, participantId: session.participantId }, 'could not drop the call after the agent ended it');
+        session.resumeMusic();
+      });
+    } else session.resumeMusic();
     const workflowId = deps.link.workflowIdOf(session.participant);
     void deps.link.agentDisconnected(workflowId, { conversationId: bridge.conversationId, at: new Date().toISOString(), code: close.code, reason: close.reason, normal: close.normal });
   };

@@ -96,7 +96,9 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     const isNew = session === undefined;
     if (!session) {
       session = this.newSession(participantId, participant);
-      if (resumed && (await this.deps.link.callKnown(participant))) return this.resume(session);
+      const state = resumed ? await this.deps.link.callState(participant) : 'unknown';
+      if (state === 'running') return this.resume(session);
+      if (state === 'closed') return this.release(session);
     } else session.update(participant);
     if (participant.status === 'Ringing' && this.deps.config.threecx.answerRinging && !session.answered) await session.answer();
     if (isNew) this.greet(session);
@@ -153,6 +155,19 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     session.resumeMusic();
     this.deps.metrics.resumed.inc();
     void this.deps.link.mediaRestarted(this.deps.link.workflowIdOf(session.participant), { participantId: session.participantId, at: new Date().toISOString() });
+  }
+
+  /** Found after a restart, but its workflow has already closed: nothing will hand it off, so the call ends. */
+  private release(session: CallSession): void {
+    const { callControl, log } = this.deps;
+    log.warn({ participantId: session.participantId }, 'route point: a call whose workflow has closed is still here; dropping it');
+    callControl.rest.action(this.dn, session.participantId, 'drop', {}).then(
+      () => session.finish({ by: 'us', reason: 'workflow_closed' }),
+      (err: unknown) => {
+        if (isThreeCxError(err, 'participantGone')) session.finish({ by: 'caller', reason: 'caller_hung_up' });
+        else log.error({ err, participantId: session.participantId }, 'could not drop a call whose workflow has closed');
+      },
+    );
   }
 
   private resync(why: string): Promise<void> {

@@ -38,13 +38,16 @@ export class WorkflowLink {
     });
   }
 
-  /** Whether the call already has a workflow (a gateway restarting mid-call must not greet again). */
-  async callKnown(participant: CallParticipant): Promise<boolean> {
+  /**
+   * Whether the call already has a workflow, and whether it still runs: a gateway restarting
+   * mid-call must not greet again, and a call whose workflow has closed has nothing left to wait for.
+   */
+  async callState(participant: CallParticipant): Promise<'running' | 'closed' | 'unknown'> {
     try {
-      await this.temporal.workflow.getHandle(this.workflowIdOf(participant)).describe();
-      return true;
+      const { status } = await this.temporal.workflow.getHandle(this.workflowIdOf(participant)).describe();
+      return status.name === 'RUNNING' ? 'running' : 'closed';
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
+      if (err instanceof WorkflowNotFoundError) return 'unknown';
       throw err;
     }
   }

@@ -42,7 +42,8 @@ const BEFORE_HANDOFF: readonly CallPhase[] = ['holding', 'cloning', 'awaiting_op
 export class CallState {
   readonly status: CallStatus;
   ended: CallEndedEvent | undefined;
-  agentDisconnected: AgentDisconnectedEvent | undefined;
+  /** Agent socket closes the gateway reported (one may arrive before the workflow has the conversation id). */
+  private readonly disconnects: AgentDisconnectedEvent[] = [];
   /** The gateway restarted and the call's media with it (bridge lost, music again). */
   mediaRestarted = false;
   completion: CallCompletedEvent | undefined;
@@ -84,6 +85,11 @@ export class CallState {
 
   get settings(): CallInput['settings'] {
     return this.input.settings;
+  }
+
+  /** The close of this call's agent conversation, once the gateway reported it. */
+  get agentDisconnected(): AgentDisconnectedEvent | undefined {
+    return this.disconnects.find((d) => d.conversationId === this.status.conversationId);
   }
 
   get callerGone(): boolean {
@@ -225,7 +231,7 @@ export class CallState {
       if (result.callerId === this.input.caller.e164 && result.requestId === this.cloneRequestId) this.voiceResult = result;
     });
     setHandler(agentDisconnectedSignal, (event) => {
-      if (event.conversationId === this.status.conversationId) this.agentDisconnected ??= event;
+      this.disconnects.push(event);
     });
     setHandler(mediaRestartedSignal, () => {
       // Before the agent has the call, a restarted gateway only means music again: nothing is lost.

@@ -41,6 +41,8 @@ async function waitForClone(call: CallState, callerE164: string, retry: boolean)
   const s = call.settings;
   const requestId = uuid4();
   call.voiceResult = undefined;
+  // Set before subscribing: the job may answer before the subscription's own reply is processed.
+  call.cloneRequestId = requestId;
   await subscribeToVoiceClone({
     input: {
       callerId: callerE164,
@@ -53,7 +55,6 @@ async function waitForClone(call: CallState, callerE164: string, retry: boolean)
     requestId,
     retry,
   });
-  call.cloneRequestId = requestId;
   call.requests.retryClone = false;
   call.status.steps.cloning = call.now();
   call.setPhase('cloning');

@@ -6,6 +6,8 @@ import { failureMessage, participantOf } from './hand-off';
 
 /** How often the lost-webhook recovery asks ElevenLabs for the finished conversation. */
 const RECOVERY_ATTEMPTS = 3;
+/** The gateway tells of the agent's hang-up within milliseconds; this is generous. */
+const GATEWAY_WORD_WAIT = '10 seconds';
 
 /**
  * The caller talks to the agent. Bridge mode: the conversation ends when the agent's socket
@@ -20,15 +22,8 @@ export async function awaitConversationEnd(call: CallState): Promise<CallFailure
   const over = () => call.completion !== undefined || (bridged && (call.agentDisconnected !== undefined || call.callerGone || call.mediaRestarted));
   const ended = await condition(over, `${s.maxCallDurationSeconds} seconds`, { summary: 'The caller talks to the agent (MAX_CALL_DURATION_SECONDS at most)' });
   if (bridged && !call.callerGone) {
-    if (call.mediaRestarted && !call.agentDisconnected) return 'media_lost';
-    if (call.agentDisconnected && !call.agentDisconnected.normal) {
-      call.noteError(`The agent's socket closed abnormally (${call.agentDisconnected.code} ${call.agentDisconnected.reason})`);
-      return 'agent_disconnected';
-    }
-    if (!ended) {
-      const { endCall } = gatewaySteps(call.input);
-      await endCall({ callId: call.input.callId, participantId: participantOf(call), message: null, routeTo: null, routeTimeoutSeconds: 5 });
-    }
+    const broken = ended ? await bridgeOutcome(call) : await endLongCall(call);
+    if (broken) return broken;
   }
   if (call.agentDisconnected) call.status.steps.agentEnded ??= call.agentDisconnected.at;
   try {
@@ -38,6 +33,32 @@ export async function awaitConversationEnd(call: CallState): Promise<CallFailure
     if (isCancellation(err)) throw err;
     call.noteError(`Post-call data not recovered: ${failureMessage(err)}`);
   }
+  return null;
+}
+
+/**
+ * Bridge mode: how the conversation ended, as the gateway saw it. ElevenLabs' post-call data may
+ * come before the gateway's word (it died with the bridge): then the gateway gets a moment, and
+ * without its word the media path is taken as lost — the caller must not stay on a dead line.
+ */
+async function bridgeOutcome(call: CallState): Promise<CallFailureReason | null> {
+  if (call.completion && !call.agentDisconnected && !call.mediaRestarted) {
+    await condition(() => call.agentDisconnected !== undefined || call.callerGone || call.mediaRestarted, GATEWAY_WORD_WAIT, {
+      summary: 'ElevenLabs says the conversation ended: wait for the gateway to confirm',
+    });
+  }
+  if (call.callerGone) return null;
+  const disconnected = call.agentDisconnected;
+  if (!disconnected) return 'media_lost';
+  if (disconnected.normal) return null;
+  call.noteError(`The agent's socket closed abnormally (${disconnected.code} ${disconnected.reason})`);
+  return 'agent_disconnected';
+}
+
+/** MAX_CALL_DURATION_SECONDS passed with the caller still talking: the call is ended. */
+async function endLongCall(call: CallState): Promise<null> {
+  const { endCall } = gatewaySteps(call.input);
+  await endCall({ callId: call.input.callId, participantId: participantOf(call), message: null, routeTo: null, routeTimeoutSeconds: 5 });
   return null;
 }
 

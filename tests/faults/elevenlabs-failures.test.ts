@@ -173,7 +173,7 @@ test('the agent refuses every conversation: the caller hears music, the failure 
   console.info(`[faults/elevenlabs] agent refused (${refused.length} attempts): ${timeline}`);
 });
 
-test('the agent’s socket drops mid-conversation: music at once, then the failure message and the fallback queue — failed agent_disconnected', async () => {
+test('the agent’s socket drops mid-conversation: the failure message at once, then the fallback queue — failed agent_disconnected', async () => {
   stack.sandbox.configure({ callDurationMs: 30_000 });
   stack.sandbox.setConversationFault('websocket', { kind: 'drop', afterMs: 1_500, times: 1 });
   try {

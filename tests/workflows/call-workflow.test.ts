@@ -36,9 +36,15 @@ const refusal = async (update: Promise<unknown>): Promise<string> => {
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   return (err as WorkflowUpdateFailedError).cause?.message ?? '';
 };
+/** The workflow has taken the hand-off's answer (the agent has the call). */
+const inAgentCall = async (callId: string) => {
+  await until(() => h.steps().includes('connectAgent') || h.steps().includes('routeCall'), 'the hand-off');
+  const handle = env.client.workflow.getHandle(callId);
+  while ((await handle.query(statusQuery)).phase !== 'in_agent_call') await new Promise((r) => setTimeout(r, 20));
+};
 const conversationEnds = async (callId: string) => {
   const handle = env.client.workflow.getHandle(callId);
-  await until(() => h.steps().includes('connectAgent'), 'the hand-off');
+  await inAgentCall(callId);
   await handle.signal(agentDisconnectedSignal, { conversationId: 'conv_1', at: new Date().toISOString(), code: 1000, reason: '', normal: true });
   await handle.signal(callCompletedSignal, { conversationId: 'conv_1', kind: 'post_call_transcription', status: 'done', durationSeconds: 42, transcript: 'agent: hi', failureReason: null });
 };
@@ -192,7 +198,7 @@ test('the agent socket drops mid-conversation: the caller goes to FALLBACK_DESTI
   await h.run({ main: { findCachedVoice: async () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } }, async () => {
     const input = h.input({ settings: { fallbackDestination: '8000' } });
     const handle = await h.start(input);
-    await until(() => h.steps().includes('connectAgent'), 'the hand-off');
+    await inAgentCall(input.callId);
     await handle.signal(agentDisconnectedSignal, { conversationId: 'conv_1', at: new Date().toISOString(), code: 1006, reason: '', normal: false });
     const outcome = await h.result(input.callId);
     expect(outcome).toMatchObject({ phase: 'failed', failureReason: 'agent_disconnected', fallback: { outcome: 'routed', destination: '8000' } });
@@ -235,7 +241,7 @@ test('lost post-call webhook: after the grace period the conversation is fetched
     async () => {
       const input = h.input();
       const handle = await h.start(input);
-      await until(() => h.steps().includes('connectAgent'), 'the hand-off');
+      await inAgentCall(input.callId);
       await handle.signal(agentDisconnectedSignal, { conversationId: 'conv_1', at: new Date().toISOString(), code: 1000, reason: '', normal: true });
       const outcome = await h.result(input.callId);
       expect(outcome.phase).toBe('completed');
@@ -255,7 +261,7 @@ test('a late failure (recovery exhausted) still finalises the call (defect 8)', 
     async () => {
       const input = h.input();
       const handle = await h.start(input);
-      await until(() => h.steps().includes('connectAgent'), 'the hand-off');
+      await inAgentCall(input.callId);
       await handle.signal(agentDisconnectedSignal, { conversationId: 'conv_1', at: new Date().toISOString(), code: 1000, reason: '', normal: true });
       const outcome = await h.result(input.callId);
       expect(outcome.phase).toBe('completed');
@@ -299,10 +305,22 @@ test('a gateway restart during the hold changes nothing; during the agent call i
     await until(() => h.steps().includes('findCachedVoice'), 'the voice look-up');
     await handle.signal(mediaRestartedSignal, { participantId: 7, at: new Date().toISOString() });
     release();
-    await until(() => h.steps().includes('connectAgent'), 'the hand-off');
-    while ((await handle.query(statusQuery)).phase !== 'in_agent_call') await new Promise((r) => setTimeout(r, 20));
+    await inAgentCall(input.callId);
     await handle.signal(mediaRestartedSignal, { participantId: 7, at: new Date().toISOString() });
     const outcome = await h.result(input.callId);
     expect(outcome).toMatchObject({ phase: 'failed', failureReason: 'media_lost', fallback: { destination: '8000', outcome: 'routed' } });
+  });
+});
+
+test('post-call data without a word from the gateway (it died with the bridge): media_lost, and the caller is not left on a dead line', async () => {
+  await h.run({ main: { findCachedVoice: async () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } }, async () => {
+    const input = h.input();
+    const handle = await h.start(input);
+    await inAgentCall(input.callId);
+    await handle.signal(callCompletedSignal, { conversationId: 'conv_1', kind: 'post_call_transcription', status: 'done', durationSeconds: 5, transcript: 'agent: hi', failureReason: null });
+    const outcome = await h.result(input.callId);
+    expect(outcome).toMatchObject({ phase: 'failed', failureReason: 'media_lost', fallback: { outcome: 'dropped' } });
+    expect(h.calls.find((c) => c.name === 'endCall')!.input).toMatchObject({ message: { text: 'Sorry.' } });
+    expect(h.finalized()).toMatchObject({ transcript: 'agent: hi' });
   });
 });
