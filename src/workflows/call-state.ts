@@ -50,6 +50,8 @@ export class CallState {
   /** Results from the clone job, for the subscription `cloneRequestId`. */
   voiceResult: VoiceCloneResult | undefined;
   cloneRequestId: string | null = null;
+  /** Clone-job subscriptions made so far (an operator's retry is acknowledged once the next one is made). */
+  cloneSubscriptions = 0;
   /** Operator requests not yet acted on. */
   readonly requests = { useDefaultVoice: false, retryClone: false, handOffNow: false };
   /** DB writes that run alongside the call; settled before the call closes. */
@@ -252,9 +254,9 @@ export class CallState {
       async () => {
         this.noteOperator('retryClone');
         this.requests.retryClone = true;
-        const before = this.cloneRequestId;
+        const before = this.cloneSubscriptions;
         const voiceBefore = this.status.voice.source;
-        return this.acknowledged(() => (this.cloneRequestId !== before && this.cloneRequestId !== null) || this.status.voice.source !== voiceBefore);
+        return this.acknowledged(() => this.cloneSubscriptions > before || this.status.voice.source !== voiceBefore);
       },
       {
         validator: () => {

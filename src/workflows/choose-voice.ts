@@ -55,6 +55,7 @@ async function waitForClone(call: CallState, callerE164: string, retry: boolean)
     requestId,
     retry,
   });
+  call.cloneSubscriptions += 1;
   call.requests.retryClone = false;
   call.status.steps.cloning = call.now();
   call.setPhase('cloning');
