@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { ClockSkew } from './clock';
 import type { CallRecord } from './collect';
 import { summarize, type Summary } from './stats';
 
@@ -54,7 +55,7 @@ function handoffWireAt(call: CallRecord): number | null {
   return call.routeArrivesAt ?? call.conversationStartAt;
 }
 
-function addHistory(events: readonly HistoryEvent[], call: CallRecord, skew: number, into: Samples): void {
+function addHistory(events: readonly HistoryEvent[], call: CallRecord, clock: ClockSkew, into: Samples): void {
   into.events.push(events.length);
   const scheduled = new Map<number, { at: number; type: string }>();
   const wftScheduled = new Map<number, number>();
@@ -64,7 +65,7 @@ function addHistory(events: readonly HistoryEvent[], call: CallRecord, skew: num
   for (const e of events) {
     const id = num(e.eventId);
     // The server's wall clock, onto the records' monotonic one.
-    const at = time(e.eventTime) - skew;
+    const at = clock.toMonotonic(time(e.eventTime));
     switch (e.eventType) {
       case E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
         if (call.upsertAt !== null) into.upsertToStarted.push(at - call.upsertAt);
@@ -112,7 +113,7 @@ function addHistory(events: readonly HistoryEvent[], call: CallRecord, skew: num
 }
 
 /** Reads the histories of up to `limit` closed calls (spread over the run) after the load is over. */
-export async function buildBreakdown(client: Client, records: readonly CallRecord[], limit: number, clockSkewMs: number): Promise<Breakdown> {
+export async function buildBreakdown(client: Client, records: readonly CallRecord[], limit: number, clock: ClockSkew): Promise<Breakdown> {
   const closed = records.filter((r) => r.workflowStatus === 'COMPLETED');
   const step = Math.max(1, Math.ceil(closed.length / limit));
   const chosen = closed.filter((_, i) => i % step === 0).slice(0, limit);
@@ -125,7 +126,7 @@ export async function buildBreakdown(client: Client, records: readonly CallRecor
           .getHandle(r.workflowId)
           .fetchHistory()
           .catch(() => null);
-        if (history) addHistory((history.events ?? []) as HistoryEvent[], r, clockSkewMs, samples);
+        if (history) addHistory((history.events ?? []) as HistoryEvent[], r, clock, samples);
       }),
     );
   }

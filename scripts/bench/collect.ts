@@ -1,5 +1,6 @@
 import type { SandboxConversation } from '../../simulators/elevenlabs';
 import type { ThreeCxSimulator } from '../../simulators/threecx';
+import type { ClockSkew } from './clock';
 import type { GatewayProbe } from './gateway-probe';
 import { analyseHeard, classifierFirstMs } from './heard';
 import type { PlacedCall } from './load';
@@ -48,7 +49,7 @@ export interface CallRecord {
   workflowId: string;
   participantId: number;
   placedAt: number;
-  /** Epoch ms (monotonic clock, see CollectInput.clockSkewMs). */
+  /** Epoch ms, like every epoch here on the monotonic clock (see ClockSkew). */
   upsertAt: number | null;
   workflowStatus: string;
   phase: string | null;
@@ -144,10 +145,10 @@ function socketRequests(sandbox: Simulators['sandbox'], c: SandboxConversation):
   return { signedUrlAt: signed?.receivedAt ?? null, upgradeAt: upgrade?.receivedAt ?? null };
 }
 
-/** When the first `method` request on a path ending in `suffix` reached the PBX, on the sandbox's clock. */
-function firstRequest(pbx: ThreeCxSimulator, method: string, suffix: string, skew: number): number | null {
+/** When the first `method` request on a path ending in `suffix` reached the PBX, on the monotonic clock. */
+function firstRequest(pbx: ThreeCxSimulator, method: string, suffix: string, clock: ClockSkew): number | null {
   const at = pbx.requests.find((q) => q.method === method && q.path.endsWith(suffix))?.at;
-  return at === undefined ? null : at - skew;
+  return at === undefined ? null : clock.toMonotonic(at);
 }
 
 export interface CollectInput {
@@ -157,16 +158,12 @@ export interface CollectInput {
   probe: GatewayProbe | null;
   greetingMs: number;
   handoff: 'bridge' | 'sip';
-  /**
-   * Date.now() − (performance.timeOrigin + performance.now()) in this process. The simulator and
-   * Temporal stamp with the wall clock, the sandbox and the probes with the monotonic one; the two
-   * drift apart by milliseconds over a run. Every epoch in a CallRecord is on the monotonic clock.
-   */
-  clockSkewMs: number;
+  /** Moves the simulator's and Temporal's wall-clock stamps onto the monotonic clock every CallRecord epoch is on. */
+  clock: ClockSkew;
 }
 
 /** Each call's fate, from the simulator's ear and records, the sandbox's records and Temporal. */
-export function collectCalls({ calls, fates, sims, probe, greetingMs, handoff, clockSkewMs: skew }: CollectInput): Collected {
+export function collectCalls({ calls, fates, sims, probe, greetingMs, handoff, clock }: CollectInput): Collected {
   const byCall = new Map<string, SandboxConversation[]>();
   for (const c of sims.sandbox.conversations.values()) {
     if (!c.userId) continue;
@@ -181,8 +178,8 @@ export function collectCalls({ calls, fates, sims, probe, greetingMs, handoff, c
     const pbx = sims.pbx;
     const entity = `/participants/${call.participantId}`;
     const upsertSent = pbx.events.find((e) => e.eventType === 0 && e.entity.endsWith(entity))?.at;
-    const upsertAt = upsertSent === undefined ? null : upsertSent - skew;
-    const startedAt = call.startedAt - skew;
+    const upsertAt = upsertSent === undefined ? null : clock.toMonotonic(upsertSent);
+    const startedAt = clock.toMonotonic(call.startedAt);
     const conversations = byCall.get(placed.workflowId) ?? [];
     const conversation = conversations[0] ?? null;
     const outcome = fate.outcome;
@@ -190,7 +187,7 @@ export function collectCalls({ calls, fates, sims, probe, greetingMs, handoff, c
     const interrupted = conversation?.transcript.some((t) => t.interrupted) ?? false;
     // An interrupted turn is a shorter stretch at the ear, then a pause: the analysis holds across it.
     // A routed call's agent cannot be heard before the routeto (which may cut the greeting).
-    const routeAt = firstRequest(sims.pbx, 'POST', `/participants/${call.participantId}/routeto`, skew);
+    const routeAt = firstRequest(sims.pbx, 'POST', `/participants/${call.participantId}/routeto`, clock);
     const heard = analyseHeard({
       pcm: call.heardPcm(),
       greetingMs,
@@ -203,7 +200,7 @@ export function collectCalls({ calls, fates, sims, probe, greetingMs, handoff, c
     const greetingEndAt = at(heard.greetingEndMs);
     const agentHeardAt = at(heard.agentStartMs);
     const readyStep = iso(outcome?.steps.voiceReady);
-    const voiceReadyAt = readyStep === null ? null : readyStep - skew;
+    const voiceReadyAt = readyStep === null ? null : clock.toMonotonic(readyStep);
     const from = handoff === 'bridge' && voiceReadyAt !== null && greetingEndAt !== null ? Math.max(voiceReadyAt, greetingEndAt) : voiceReadyAt;
     const firstChunk = utterances[0]?.firstSentAt ?? null;
     const init = conversation ? sims.sandbox.initWebhookCalls.find((w) => w.conversationId === conversation.conversationId) : undefined;
@@ -250,13 +247,13 @@ export function collectCalls({ calls, fates, sims, probe, greetingMs, handoff, c
       classifierGreetingMs: classifierFirstMs(call.heardPcm(), GREETING_VOICE),
       greetingStages: {
         wsEvent: fromUpsert(stamps?.wsEventAt),
-        getArrives: fromUpsert(firstRequest(pbx, 'GET', entity, skew)),
+        getArrives: fromUpsert(firstRequest(pbx, 'GET', entity, clock)),
         session: fromUpsert(stamps?.sessionAt),
         playbackCreated: fromUpsert(stamps?.playbackCreatedAt),
         firstWrite: fromUpsert(probe?.firstWriteAt(call.participantId)),
         playbackHeaders: fromUpsert(stamps?.playbackHeadersAt),
         playbackFirstChunk: fromUpsert(stamps?.playbackFirstChunkAt),
-        postArrives: fromUpsert(firstRequest(pbx, 'POST', `${entity}/stream`, skew)),
+        postArrives: fromUpsert(firstRequest(pbx, 'POST', `${entity}/stream`, clock)),
         ear: fromUpsert(firstAudioAt),
       },
       holdDeadAirMs: heard.firstAudioMs === null ? null : r1(heard.hold.deadAirMs),

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { synthesizeSpeech } from '../../simulators/audio';
 import { buildBreakdown, type Breakdown } from './breakdown';
+import { ClockSkew } from './clock';
 import { cachedVoiceIds, registerCallers } from './callers';
 import { collectCalls, type Collected } from './collect';
 import { buildConcurrency, type ConcurrencyReport } from './concurrency';
@@ -21,7 +22,6 @@ import { DEFAULTS, concurrentConversationMs, type BenchOptions } from './options
 import { planCalls, type CallPlan } from './plan';
 import { loadAverage, sampleMachineBusy } from './proc';
 import { buildRatios, type BenchReport } from './report';
-import { nowMs } from './stats';
 import { serverScraper, type ServerMetrics } from './server-metrics';
 import { GREETING_VOICE } from './simulators';
 import { startBenchStack, type BenchStack } from './stack';
@@ -111,6 +111,7 @@ async function measure(stack: BenchStack, options: BenchOptions, plan: CallPlan,
   progress(`floor: Upsert → ear ${earFloor.upsertGetToEar.p50} ms, bare start ${floor.bareStart.p50} ms, remote activity round trip ${floor.remoteActivityRoundTrip.p50} ms (p50)`);
 
   const probe: GatewayProbe | null = stack.gateway ? probeGateway(stack.gateway) : null;
+  const clock = new ClockSkew();
   const memory = sampleGatewayMemory(stack.gatewayMetricsUrl, 500);
   try {
     const warmupGreetingMs = await warmUp(stack, options.warmupCalls, greetingMs, deadline, signal);
@@ -132,9 +133,9 @@ async function measure(stack: BenchStack, options: BenchOptions, plan: CallPlan,
     // Memory after the calls: what they leave behind.
     if (options.mode === 'concurrent') await sleep(loadEndedAt + MEMORY_SETTLE_MS - Date.now(), signal);
     const fates = await workflowFates(stack.client, ids);
-    const clockSkewMs = Date.now() - nowMs();
-    const collected = collectCalls({ calls: placed, fates, sims: stack.sims, probe, greetingMs, handoff: options.handoff, clockSkewMs });
-    const breakdown = options.breakdownCalls > 0 ? await buildBreakdown(stack.client, collected.records, options.breakdownCalls, clockSkewMs) : null;
+    clock.stop();
+    const collected = collectCalls({ calls: placed, fates, sims: stack.sims, probe, greetingMs, handoff: options.handoff, clock });
+    const breakdown = options.breakdownCalls > 0 ? await buildBreakdown(stack.client, collected.records, options.breakdownCalls, clock) : null;
     const concurrency =
       options.mode === 'concurrent'
         ? buildConcurrency({ calls: collected.records, samples: monitor.samples, memory: memory.readings, cpuProcess: stack.processes ? 'gateway' : 'bench', loadStartedAt, loadEndedAt, settleMs: MEMORY_SETTLE_MS })
@@ -143,6 +144,7 @@ async function measure(stack: BenchStack, options: BenchOptions, plan: CallPlan,
     return { floor, warmupGreetingMs, placed, collected, gatewayStallMs: stallSeconds === null ? null : Math.round(stallSeconds * 1000), resources, samples: monitor.samples, server, breakdown, concurrency };
   } finally {
     probe?.stop();
+    clock.stop();
     memory.stop();
   }
 }

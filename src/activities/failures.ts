@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { isElevenLabsError } from '../integrations/elevenlabs/errors';
+import { isAgentConnectError } from '../integrations/elevenlabs/agent-connect-errors';
 import { isStorageError } from '../integrations/storage/errors';
+import { isThreeCxError } from '../integrations/threecx/call-control/errors';
 
 /**
  * Longest Retry-After honoured as the next retry's delay. ElevenLabs may ask for minutes; a caller
@@ -27,10 +29,17 @@ export function toActivityFailure(err: unknown): unknown {
       cause: err,
     });
   }
-  if (isStorageError(err)) {
+  if (isStorageError(err) || isAgentConnectError(err) || isThreeCxError(err)) {
     return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: !err.retryable, cause: err });
   }
   return err;
+}
+
+/** Every activity of `activities` with its typed errors turned into the failures retry policies understand. */
+export function withFailureTypes<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [name, (...args: never[]) => mapFailures(() => fn(...args))]),
+  ) as T;
 }
 
 export async function mapFailures<T>(fn: () => Promise<T>): Promise<T> {

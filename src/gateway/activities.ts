@@ -1,8 +1,6 @@
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config';
-import { CALL_FAILURES } from '../contracts/failures';
 import type {
   ConnectAgentInput,
   ConnectAgentResult,
@@ -17,9 +15,11 @@ import type { AgentConversationClose } from '../integrations/elevenlabs';
 import type { ElevenLabsClient } from '../integrations/elevenlabs/client';
 import type { CallControl } from '../integrations/threecx/call-control';
 import { isThreeCxError } from '../integrations/threecx/call-control';
+import { withFailureTypes } from '../activities/failures';
 import type { Logger } from '../logger';
 import { AgentBridge } from './agent-bridge';
 import type { CallSession } from './call-session';
+import { callerGone, notOnRoutePoint } from './failures';
 import type { GatewayMetrics } from './metrics';
 import type { Prompts } from './media/prompts';
 import type { RoutePoint } from './route-point';
@@ -55,7 +55,8 @@ export function createGatewayActivities(deps: GatewayActivityDeps) {
   /** What connectAgent answered per call, so a retry after a lost answer gets it again even when the call has ended since. */
   const connected = new RecentResults<ConnectAgentResult>(RESULT_MEMORY_MS);
 
-  return {
+  // Typed errors become failures whose type the retry policies know (a refusal is not retried).
+  return withFailureTypes({
     async holdCaller(input: HoldCallerInput): Promise<HoldCallerResult> {
       const session = await whileBeating(() => findSession(routePoint, input, input.waitForParticipantSeconds * 1000));
       if (!session.greeted && session.firstAudioAt() === null) session.hold(await prompts.get(input.greeting).catch(() => null));
@@ -97,6 +98,8 @@ export function createGatewayActivities(deps: GatewayActivityDeps) {
 
     async routeCall(input: RouteCallInput): Promise<RouteCallResult> {
       const session = liveSession(routePoint, input.participantId);
+      // 3CX connects the caller the moment the destination answers: never mid-greeting.
+      await whileBeating(() => session.greetingSent());
       if (input.announcement && activityInfo().attempt === 1) await whileBeating(async () => session.say(await prompts.get(input.announcement!)));
       const outcome = await whileBeating(() => routeParticipant(deps, session, input.destination, input.timeoutSeconds, cancellationSignal()));
       deps.metrics.handoffs.inc({ mode: 'route', outcome: outcome.routed ? 'routed' : outcome.finalStatus });
@@ -116,7 +119,7 @@ export function createGatewayActivities(deps: GatewayActivityDeps) {
       await dropParticipant(deps, session);
       return { outcome: 'dropped' };
     },
-  };
+  });
 }
 
 export type GatewayActivities = ReturnType<typeof createGatewayActivities>;
@@ -124,6 +127,11 @@ export type GatewayActivities = ReturnType<typeof createGatewayActivities>;
 /** Bridge mode after the first word: the agent's end, or the socket failing, reach the workflow. */
 function keepBridge(deps: GatewayActivityDeps, bridges: Map<number, AgentBridge>, session: CallSession, bridge: AgentBridge): void {
   bridges.get(session.participantId)?.close();
+  if (session.isGone) {
+    // The caller hung up just as the agent spoke: no conversation may go on talking to nobody.
+    bridge.close();
+    throw callerGone('The caller hung up while the agent was connecting');
+  }
   bridges.set(session.participantId, bridge);
   session.once('ended', () => {
     bridge.close();
@@ -159,7 +167,7 @@ export async function dropParticipant(deps: Pick<GatewayActivityDeps, 'callContr
 
 function liveSession(routePoint: RoutePoint, participantId: number): CallSession {
   const session = routePoint.sessionById(participantId);
-  if (!session || session.isGone) throw ApplicationFailure.nonRetryable(`Participant ${participantId} is no longer on the route point`, CALL_FAILURES.callerGone.type);
+  if (!session || session.isGone) throw callerGone(`Participant ${participantId} is no longer on the route point`);
   return session;
 }
 
@@ -169,11 +177,11 @@ async function findSession(routePoint: RoutePoint, input: HoldCallerInput, waitM
   for (;;) {
     const session = input.participantId !== null ? routePoint.sessionById(input.participantId) : routePoint.sessionByCallId(input.threecxCallId);
     if (session && !session.isGone) return session;
-    if (session?.isGone) throw ApplicationFailure.nonRetryable('The caller left the route point', CALL_FAILURES.callerGone.type);
+    if (session?.isGone) throw callerGone();
     if (Date.now() > deadline) {
       // A participant we were told of but cannot find has left; a call only announced by a webhook never came.
-      if (input.participantId !== null) throw ApplicationFailure.nonRetryable('The caller left the route point', CALL_FAILURES.callerGone.type);
-      throw ApplicationFailure.nonRetryable(`Call ${input.threecxCallId} never reached the route point`, CALL_FAILURES.notOnRoutePoint.type);
+      if (input.participantId !== null) throw callerGone();
+      throw notOnRoutePoint(input.threecxCallId);
     }
     await sleep(50, undefined, { signal: cancellationSignal() });
   }
@@ -183,7 +191,7 @@ async function firstByte(session: CallSession): Promise<Date> {
   for (;;) {
     const at = session.firstAudioAt();
     if (at) return at;
-    if (session.isGone) throw ApplicationFailure.nonRetryable('The caller left before hearing anything', CALL_FAILURES.callerGone.type);
+    if (session.isGone) throw callerGone('The caller left before hearing anything');
     await sleep(10, undefined, { signal: cancellationSignal() });
   }
 }

@@ -5,6 +5,7 @@ import type { DynamicVariables } from '../contracts/gateway';
 import type { ElevenLabsClient } from '../integrations/elevenlabs/client';
 import { AgentConnectError, openAgentConversation, type AgentConversation, type AgentConversationClose } from '../integrations/elevenlabs';
 import type { CallSession } from './call-session';
+import { callerGone } from './failures';
 import { LiveFeed } from './media/sources';
 
 /** ElevenLabs' default for both directions when an agent does not say (its docs recommend pcm_8000 for telephony). */
@@ -64,27 +65,36 @@ export class AgentBridge extends EventEmitter<BridgeEvents> {
 
   /** Opens the conversation and resolves once the caller hears the agent; music plays until then. */
   static async connect(req: BridgeRequest): Promise<AgentBridge> {
-    await req.session.greetingSent(AGENT_HEAD_START_MS);
-    const deadline = performance.now() + req.connectTimeoutMs;
-    const url = await req.elevenlabs.getSignedUrl(req.agentId, { signal: req.signal });
-    const conversation = await openAgentConversation({
-      url,
-      initiation: { voiceId: req.voiceId, firstMessage: req.firstMessage, dynamicVariables: req.dynamicVariables, userId: req.callId },
-      connectTimeoutMs: Math.max(1, deadline - performance.now()),
-      signal: req.signal,
-    });
-    const bridge = new AgentBridge(req.callId, conversation, req.session);
+    // Stops when the step is cancelled, and at once when the caller hangs up (not a heartbeat later).
+    const { signal, release } = untilCallerGone(req.session, req.signal);
     try {
-      await bridge.wire();
-      await bridge.firstAudio(deadline - performance.now(), req.signal);
+      await req.session.greetingSent(AGENT_HEAD_START_MS);
+      const deadline = performance.now() + req.connectTimeoutMs;
+      const url = await req.elevenlabs.getSignedUrl(req.agentId, { signal });
+      const conversation = await openAgentConversation({
+        url,
+        initiation: { voiceId: req.voiceId, firstMessage: req.firstMessage, dynamicVariables: req.dynamicVariables, userId: req.callId },
+        connectTimeoutMs: Math.max(1, deadline - performance.now()),
+        signal,
+      });
+      const bridge = new AgentBridge(req.callId, conversation, req.session);
+      try {
+        await bridge.wire();
+        await bridge.firstAudio(deadline - performance.now(), signal);
+        await req.session.greetingSent();
+        if (req.session.isGone) throw callerGone('The caller hung up while the agent was connecting');
+      } catch (err) {
+        bridge.close();
+        throw err;
+      }
+      bridge.session.goLive(bridge.feed);
+      bridge.pipeCaller();
+      return bridge;
     } catch (err) {
-      bridge.close();
-      throw err;
+      throw req.session.isGone ? callerGone('The caller hung up while the agent was connecting') : err;
+    } finally {
+      release();
     }
-    await req.session.greetingSent();
-    bridge.session.goLive(bridge.feed);
-    bridge.pipeCaller();
-    return bridge;
   }
 
   /** Ends the conversation (the caller left, the call is being ended). */
@@ -143,6 +153,24 @@ export class AgentBridge extends EventEmitter<BridgeEvents> {
       this.conversation.once('close', () => this.session.off('callerAudio', forward));
     });
   }
+}
+
+/** An abort signal that fires with `outer`, or when the caller's session ends. */
+function untilCallerGone(session: CallSession, outer: AbortSignal): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onOuter = () => controller.abort(outer.reason);
+  const onEnded = () => controller.abort(callerGone('The caller hung up while the agent was connecting'));
+  if (outer.aborted) onOuter();
+  if (session.isGone) onEnded();
+  outer.addEventListener('abort', onOuter, { once: true });
+  session.once('ended', onEnded);
+  return {
+    signal: controller.signal,
+    release: () => {
+      outer.removeEventListener('abort', onOuter);
+      session.off('ended', onEnded);
+    },
+  };
 }
 
 /** A refused override can close the socket just after the metadata (UNCONFIRMED timing): that is a refusal too. */

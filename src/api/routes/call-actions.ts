@@ -42,7 +42,7 @@ export function callActionsRouter({ temporal, log }: { temporal: Client; log: Lo
 
   router.post('/calls/:callId/cancel', async (req, res) => {
     const handle = await runningCall(req);
-    await handle.cancel();
+    await closingRace(handle.workflowId, () => handle.cancel());
     // Wait for the cleanup so the answer shows the call's final state.
     await temporal.withDeadline(Date.now() + CANCEL_WAIT_MS, () => handle.result()).catch(() => undefined);
     const status = await handle.query(statusQuery);
@@ -54,7 +54,7 @@ export function callActionsRouter({ temporal, log }: { temporal: Client; log: Lo
     router.post(`/calls/:callId/${action}`, async (req, res) => {
       const handle = await runningCall(req);
       try {
-        const status = await handle.executeUpdate(update);
+        const status = await closingRace(handle.workflowId, () => handle.executeUpdate(update));
         log.info({ workflowId: handle.workflowId, action }, 'operator action');
         res.status(200).json({ action, status });
       } catch (err) {
@@ -67,4 +67,14 @@ export function callActionsRouter({ temporal, log }: { temporal: Client; log: Lo
   }
 
   return router;
+}
+
+/** The call closed between the check that it runs and the action: the same answer as a closed call. */
+async function closingRace<T>(workflowId: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'call_closed', `Call ${workflowId} closed meanwhile`);
+    throw err;
+  }
 }
