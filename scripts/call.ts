@@ -7,6 +7,9 @@ import type { HeardSegment } from '../simulators/audio';
 // dials the simulated PBX; this follows the call's phases (the API's status endpoint, which
 // queries the workflow) and prints what the caller heard, second by second.
 
+/** Long enough for greeting, clone, the agent's first message, a question and the answer. */
+const DEFAULT_CALL_MS = 22_000;
+
 interface SimCall {
   callid: number;
   participantId: number;
@@ -34,8 +37,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const caller = args.find((a) => a.startsWith('+')) ?? '+4915112345678';
   const hangUpIndex = args.indexOf('--hang-up-after');
-  const hangUpAfterMs = hangUpIndex >= 0 ? Number(args[hangUpIndex + 1]) * 1000 : undefined;
-  const placed = await json<SimCall>('POST', `${simulator}/_sim/calls`, { callerNumber: caller, ...(hangUpAfterMs ? { hangUpAfterMs } : {}) }).catch(() => null);
+  const hangUpAfterMs = hangUpIndex >= 0 ? Number(args[hangUpIndex + 1]) * 1000 : DEFAULT_CALL_MS;
+  // The simulated caller says something once the agent is likely there, so it has something to answer.
+  const talk = { text: 'Hello, I would like to check the status of my order, please.', afterMs: 9000 };
+  const placed = await json<SimCall>('POST', `${simulator}/_sim/calls`, { callerNumber: caller, hangUpAfterMs, talk }).catch(() => null);
   if (!placed || placed.status !== 201) throw new Error(`No 3CX simulator at ${simulator}: is \`npm start\` running (without THREECX_URL)?`);
   const workflowId = callWorkflowId(config.threecx.pbx, String(placed.body.callid));
   console.log(`${caller} dials the DID: 3CX call ${placed.body.callid} on the route point, workflow ${workflowId}`);

@@ -50,8 +50,8 @@ interface HistoryEvent {
 
 /** The hand-off's first effect outside Temporal: the conversation at the sandbox (bridge), the routeto at the PBX (SIP). */
 function handoffWireAt(call: CallRecord): number | null {
-  // Before the greeting's end the bridge waits for it on purpose: only later hand-offs show their own cost.
-  if (call.routeArrivesAt === null && call.voiceReadyBeforeGreetingEnd !== false) return null;
+  // Before the greeting's end both modes wait for it on purpose: only later hand-offs show their own cost.
+  if (call.voiceReadyBeforeGreetingEnd !== false) return null;
   return call.routeArrivesAt ?? call.conversationStartAt;
 }
 

@@ -86,7 +86,7 @@ export interface CallRecord {
   /** Epoch ms of the routeto's arrival at the PBX (SIP) and of the agent conversation's start at the sandbox. */
   routeArrivesAt: number | null;
   conversationStartAt: number | null;
-  /** Bridge: agent heard − max(voice ready, greeting end); SIP: agent heard − voice ready. */
+  /** Agent heard − max(voice ready, greeting end at the ear). */
   voiceReadyToAgentMs: number | null;
   voiceReadyBeforeGreetingEnd: boolean | null;
   /** The sandbox agent's own first-audio latency in this conversation. */
@@ -157,13 +157,12 @@ export interface CollectInput {
   sims: Simulators;
   probe: GatewayProbe | null;
   greetingMs: number;
-  handoff: 'bridge' | 'sip';
   /** Moves the simulator's and Temporal's wall-clock stamps onto the monotonic clock every CallRecord epoch is on. */
   clock: ClockSkew;
 }
 
 /** Each call's fate, from the simulator's ear and records, the sandbox's records and Temporal. */
-export function collectCalls({ calls, fates, sims, probe, greetingMs, handoff, clock }: CollectInput): Collected {
+export function collectCalls({ calls, fates, sims, probe, greetingMs, clock }: CollectInput): Collected {
   const byCall = new Map<string, SandboxConversation[]>();
   for (const c of sims.sandbox.conversations.values()) {
     if (!c.userId) continue;
@@ -193,7 +192,9 @@ export function collectCalls({ calls, fates, sims, probe, greetingMs, handoff, c
       greetingMs,
       greetingVoiceId: GREETING_VOICE,
       agentVoiceId: conversation?.voiceId ?? null,
+      // The far end of a routed call answers, then its agent speaks: the silence between is not the hold's.
       ...(routeAt === null ? {} : { agentSearchFromMs: routeAt - startedAt }),
+      ...(routeAt !== null && conversation ? { holdUntilMs: conversation.startedAtMs - startedAt } : {}),
     });
     const at = (offset: number | null): number | null => (offset === null ? null : startedAt + offset);
     const firstAudioAt = at(heard.firstAudioMs);
@@ -201,7 +202,8 @@ export function collectCalls({ calls, fates, sims, probe, greetingMs, handoff, c
     const agentHeardAt = at(heard.agentStartMs);
     const readyStep = iso(outcome?.steps.voiceReady);
     const voiceReadyAt = readyStep === null ? null : clock.toMonotonic(readyStep);
-    const from = handoff === 'bridge' && voiceReadyAt !== null && greetingEndAt !== null ? Math.max(voiceReadyAt, greetingEndAt) : voiceReadyAt;
+    // Neither mode cuts the greeting on purpose: the hand-off is timed from whichever came last.
+    const from = voiceReadyAt !== null && greetingEndAt !== null ? Math.max(voiceReadyAt, greetingEndAt) : voiceReadyAt;
     const firstChunk = utterances[0]?.firstSentAt ?? null;
     const init = conversation ? sims.sandbox.initWebhookCalls.find((w) => w.conversationId === conversation.conversationId) : undefined;
     const socket = conversation?.channel === 'websocket' ? socketRequests(sims.sandbox, conversation) : { signedUrlAt: null, upgradeAt: null };

@@ -6,7 +6,7 @@ export interface Latencies {
   upsertToGreeting: Summary;
   /** The tests' reading: first 20 ms frame classified as the greeting voice, from the call's start. */
   greetingByClassifier: Summary;
-  /** Bridge: from max(voice ready, greeting end at the ear) to the agent's first frame at the ear; SIP: from voice ready. */
+  /** From max(voice ready, greeting end at the ear) to the agent's first frame at the ear. */
   voiceReadyToAgent: Summary;
   voiceReadyToAgentBySource: Record<string, Summary>;
   /** Only calls whose voice was ready after the greeting had ended: the hand-off not hidden behind it. */
@@ -82,12 +82,12 @@ export function buildJitter(calls: readonly CallRecord[], collected: Collected, 
   };
 }
 
-/** Each stage's time after the figure's start point, across calls (bridge: voice ready after the greeting only, where the hand-off is not hidden). */
+/** Each stage's time after the figure's start point, across calls (hand-off: voice ready after the greeting only, where it is not hidden behind it). */
 export function buildStages(calls: readonly CallRecord[], handoff: 'bridge' | 'sip'): { greeting: Record<keyof GreetingStages, Summary>; handoff: Record<keyof HandoffStages, Summary> } {
   const greetingKeys: (keyof GreetingStages)[] = ['wsEvent', 'getArrives', 'session', 'playbackCreated', 'firstWrite', 'playbackHeaders', 'playbackFirstChunk', 'postArrives', 'ear'];
   const handoffKeys: (keyof HandoffStages)[] =
     handoff === 'bridge' ? ['signedUrl', 'wsUpgrade', 'conversationStart', 'firstAgentChunk', 'ear'] : ['routeArrives', 'initWebhookSent', 'initWebhookAnswered', 'conversationStart', 'firstAgentChunk', 'ear'];
-  const afterGreeting = handoff === 'sip' ? calls : calls.filter((c) => c.voiceReadyBeforeGreetingEnd === false);
+  const afterGreeting = calls.filter((c) => c.voiceReadyBeforeGreetingEnd === false);
   return {
     greeting: Object.fromEntries(greetingKeys.map((k) => [k, summarize(pick(calls, (c) => c.greetingStages[k]))])) as Record<keyof GreetingStages, Summary>,
     handoff: Object.fromEntries(handoffKeys.map((k) => [k, summarize(pick(afterGreeting, (c) => c.handoffStages[k]))])) as Record<keyof HandoffStages, Summary>,

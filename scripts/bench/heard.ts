@@ -29,6 +29,8 @@ export interface HeardInput {
   agentVoiceId: string | null;
   /** Search the agent from here (ms); defaults to the greeting's end. */
   agentSearchFromMs?: number;
+  /** Where the hold ended (ms), e.g. a routed call's answer; defaults to the agent's first frame. */
+  holdUntilMs?: number;
 }
 
 export interface AgentSpeech {
@@ -54,7 +56,7 @@ export interface HeardAnalysis {
   greetingHeardMs: number;
   /** First 20 ms frame in the agent's voice at or after the search start. */
   agentStartMs: number | null;
-  /** Underruns between the first audio and the hold's end (the agent, or the silence before a routed call's far end). */
+  /** Underruns between the first audio and the hold's end (the agent's first frame, or a routed call's answer). */
   hold: { deadAirMs: number; longestGapMs: number; gaps: number };
   agent: AgentSpeech | null;
 }
@@ -223,21 +225,8 @@ export function analyseHeard(input: HeardInput): HeardAnalysis {
   const searchFrom = input.agentSearchFromMs ?? greetingEndMs;
   const agentStartMs = agentVoiceId === null ? null : firstVoiceFrame(pcm, agentVoiceId, searchFrom);
   const totalSamples = pcm.length >> 1;
-  // A routed call's far end answers in silence: the hold ends where that silence begins.
-  const holdEndSample = agentStartMs === null ? totalSamples : silenceBefore(runs, Math.round(agentStartMs * SAMPLES_PER_MS));
-  const hold = holdGaps(runs, first, holdEndSample);
+  const holdUntil = input.holdUntilMs ?? agentStartMs;
+  const hold = holdGaps(runs, first, holdUntil === null ? totalSamples : Math.round(holdUntil * SAMPLES_PER_MS));
   const agent = agentStartMs === null ? null : agentSpeech(runs, Math.round(agentStartMs * SAMPLES_PER_MS), totalSamples);
   return { endMs, firstAudioMs, greetingFirst, greetingEndMs, greetingHeardMs, agentStartMs, hold, agent };
-}
-
-/** The start of a zero run of TURN_GAP_MS or more that ends at (or within one frame before) `sample`, else `sample`. */
-function silenceBefore(runs: [number, number][], sample: number): number {
-  const frame = FRAME_MS * SAMPLES_PER_MS;
-  for (let i = runs.length - 1; i >= 0; i -= 1) {
-    const [start, end] = runs[i]!;
-    if (end > sample + frame) continue;
-    if (end < sample - frame) break;
-    return end - start >= TURN_GAP_MS * SAMPLES_PER_MS ? start : sample;
-  }
-  return sample;
 }

@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { synthesizeSpeech } from '../../simulators/audio';
+import { readRouteTiming, type RouteTiming } from './api-metrics';
 import { buildBreakdown, type Breakdown } from './breakdown';
 import { ClockSkew } from './clock';
 import { cachedVoiceIds, registerCallers } from './callers';
@@ -19,11 +20,13 @@ import { callerTalk, drive, placeCall, sleep, waitForCallsToEnd, type PlacedCall
 import { readGatewayHistogramSum, sampleGatewayMemory } from './memory';
 import { startMonitor, type ResourceReport, type Sample } from './monitor';
 import { DEFAULTS, concurrentConversationMs, type BenchOptions } from './options';
+import { observeGc } from './pauses';
 import { planCalls, type CallPlan } from './plan';
 import { loadAverage, sampleMachineBusy } from './proc';
 import { buildRatios, type BenchReport } from './report';
 import { serverScraper, type ServerMetrics } from './server-metrics';
 import { GREETING_VOICE } from './simulators';
+import { stallSources, type StallSources } from './stall-sources';
 import { startBenchStack, type BenchStack } from './stack';
 import { buildTargets } from './targets';
 import { waitForWorkflows, workflowFates } from './workflows';
@@ -92,6 +95,8 @@ interface Measured {
   warmupGreetingMs: (number | null)[];
   placed: PlacedCall[];
   collected: Collected;
+  sources: StallSources;
+  initWebhookServer: RouteTiming | null;
   /** `--processes separate`: the gateway's own stall total (its metrics). */
   gatewayStallMs: number | null;
   resources: ResourceReport;
@@ -112,6 +117,7 @@ async function measure(stack: BenchStack, options: BenchOptions, plan: CallPlan,
 
   const probe: GatewayProbe | null = stack.gateway ? probeGateway(stack.gateway) : null;
   const clock = new ClockSkew();
+  const gc = observeGc();
   const memory = sampleGatewayMemory(stack.gatewayMetricsUrl, 500);
   try {
     const warmupGreetingMs = await warmUp(stack, options.warmupCalls, greetingMs, deadline, signal);
@@ -130,20 +136,25 @@ async function measure(stack: BenchStack, options: BenchOptions, plan: CallPlan,
     const resources = monitor.stop();
     const server = await scraper.end();
     const stallSeconds = await readGatewayHistogramSum(stack.gatewayMetricsUrl, 'gateway_bridge_stall_seconds');
+    const initWebhookServer = options.handoff === 'sip' ? await readRouteTiming(stack.apiUrl, '/webhook/elevenlabs/conversation-init') : null;
     // Memory after the calls: what they leave behind.
     if (options.mode === 'concurrent') await sleep(loadEndedAt + MEMORY_SETTLE_MS - Date.now(), signal);
     const fates = await workflowFates(stack.client, ids);
     clock.stop();
-    const collected = collectCalls({ calls: placed, fates, sims: stack.sims, probe, greetingMs, handoff: options.handoff, clock });
+    const collected = collectCalls({ calls: placed, fates, sims: stack.sims, probe, greetingMs, clock });
     const breakdown = options.breakdownCalls > 0 ? await buildBreakdown(stack.client, collected.records, options.breakdownCalls, clock) : null;
+    // Readings are stamped with the wall clock, GC pauses and stalls with the monotonic one.
+    const readings = memory.readings.map((m) => ({ ...m, at: clock.toMonotonic(m.at) }));
+    const sources = stallSources(collected.records, gc.pauses, readings, clock.toMonotonic(loadStartedAt), clock.toMonotonic(loadEndedAt));
     const concurrency =
       options.mode === 'concurrent'
         ? buildConcurrency({ calls: collected.records, samples: monitor.samples, memory: memory.readings, cpuProcess: stack.processes ? 'gateway' : 'bench', loadStartedAt, loadEndedAt, settleMs: MEMORY_SETTLE_MS })
         : null;
     if (options.temporalAddress) await terminateLeftovers(stack.client, stack.config.temporal.taskQueue).catch(() => undefined);
-    return { floor, warmupGreetingMs, placed, collected, gatewayStallMs: stallSeconds === null ? null : Math.round(stallSeconds * 1000), resources, samples: monitor.samples, server, breakdown, concurrency };
+    return { floor, warmupGreetingMs, placed, collected, sources, initWebhookServer, gatewayStallMs: stallSeconds === null ? null : Math.round(stallSeconds * 1000), resources, samples: monitor.samples, server, breakdown, concurrency };
   } finally {
     probe?.stop();
+    gc.stop();
     clock.stop();
     memory.stop();
   }
@@ -227,6 +238,8 @@ export async function runBench(overrides: Partial<BenchOptions> = {}, signal?: A
     latencyMs,
     jitterMs,
     stagesMs: buildStages(records, options.handoff),
+    initWebhookServerMs: measured.initWebhookServer,
+    stallSources: measured.sources,
     floorMs: measured.floor,
     warmupGreetingMs: measured.warmupGreetingMs,
     ratios: buildRatios(latencyMs, measured.floor),

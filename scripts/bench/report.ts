@@ -1,3 +1,4 @@
+import type { RouteTiming } from './api-metrics';
 import type { Breakdown } from './breakdown';
 import type { CallRecord } from './collect';
 import type { ConcurrencyReport } from './concurrency';
@@ -8,6 +9,7 @@ import type { FloorResult } from './floor';
 import type { ResourceReport } from './monitor';
 import type { BenchOptions } from './options';
 import type { ServerMetrics } from './server-metrics';
+import type { StallSources } from './stall-sources';
 import { ratio, type Ratio, type Summary } from './stats';
 import type { TargetResult } from './targets';
 
@@ -40,6 +42,9 @@ export interface BenchReport {
   counts: BenchCounts;
   latencyMs: Latencies;
   jitterMs: Jitter;
+  stallSources: StallSources;
+  /** SIP: the conversation-init route as the API's own histogram timed it (the sandbox times it from outside). */
+  initWebhookServerMs: RouteTiming | null;
   /** Each stage's time after the figure's start (greeting: the Upsert; hand-off: max(voice ready, greeting end) or voice ready). */
   stagesMs: { greeting: Record<string, Summary>; handoff: Record<string, Summary> };
   floorMs: FloorResult & EarFloor;

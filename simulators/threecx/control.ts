@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendError, sendJson } from './http';
+import { synthesizeSpeech } from '../audio';
+import { BYTES_PER_MS } from './ear';
 import type { FaultKind, PlaceCallOptions, ThreeCxSimulator } from './types';
 
 export const CONTROL_PREFIX = '/_sim';
@@ -38,6 +40,8 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, s
     if (typeof body.did === 'string') options.did = body.did;
     if (typeof body.hangUpAfterMs === 'number') options.hangUpAfterMs = body.hangUpAfterMs;
     if (typeof body.directControl === 'boolean') options.directControl = body.directControl;
+    const talk = callerSpeech(body.talk);
+    if (talk) options.talk = talk;
     const call = sim.placeCall(options);
     return sendJson(res, 201, summary(call));
   }
@@ -79,4 +83,22 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown> |
   } catch {
     return null;
   }
+}
+
+/**
+ * `talk: {text, afterMs?, voiceId?}`: the caller says `text` once, `afterMs` into the call (in a
+ * tone voice, simulators/audio), and is silent otherwise — so an agent has something to answer.
+ */
+function callerSpeech(talk: unknown): Buffer | null {
+  if (typeof talk !== 'object' || talk === null) return null;
+  const { text, afterMs = 8000, voiceId = 'caller' } = talk as { text?: unknown; afterMs?: unknown; voiceId?: unknown };
+  if (typeof text !== 'string' || typeof afterMs !== 'number' || typeof voiceId !== 'string') return null;
+  return Buffer.concat([silencePcm(afterMs), synthesizeSpeech(voiceId, text), silencePcm(TALK_TAIL_MS)]);
+}
+
+/** Long enough that the looped talk does not repeat within a demo call. */
+const TALK_TAIL_MS = 120_000;
+
+function silencePcm(ms: number): Buffer {
+  return Buffer.alloc(Math.max(0, Math.round(ms)) * BYTES_PER_MS);
 }

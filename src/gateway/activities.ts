@@ -111,6 +111,8 @@ export function createGatewayActivities(deps: GatewayActivityDeps) {
       const session = routePoint.sessionById(input.participantId);
       if (!session || session.isGone) return { outcome: 'already_gone' };
       bridges.get(input.participantId)?.close();
+      // A closing message never cuts the greeting: it follows it.
+      await whileBeating(() => session.greetingSent());
       if (input.message) await whileBeating(async () => session.say(await prompts.get(input.message!)));
       if (input.routeTo) {
         const routed = await whileBeating(() => routeParticipant(deps, session, input.routeTo!, input.routeTimeoutSeconds, cancellationSignal()));

@@ -137,12 +137,10 @@ test('caller talking to the agent: music back within 2 s of the new gateway conn
   });
 });
 
-// BUG (reported): the dropped agent socket makes ElevenLabs post the conversation's post-call data
-// before the new gateway's mediaRestarted arrives; awaitConversationEnd (src/workflows/conversation.ts)
-// takes that as a normal end and completes without ending the call, and the new gateway
-// (src/gateway/route-point.ts, callKnown) resumes music for a call whose workflow is closed: the
-// caller holds forever.
-test.failing('caller talking to the agent: then the failure message and the fallback queue — a defined end; the workflow ends failed with media_lost', async () => {
+// The dropped agent socket makes ElevenLabs post the conversation's post-call data before the new
+// gateway's word arrives: the workflow takes post-call data without the gateway's word as lost media
+// (src/workflows/conversation.ts), and the new gateway drops calls whose workflow has closed.
+test('caller talking to the agent: then the failure message and the fallback queue — a defined end; the workflow ends failed with media_lost', async () => {
   const outcome = closed.get(talking.workflowId)!.outcome;
   const { segments, timeline, silence } = heardAroundCrash(talking, [VOICES.greeting, VOICES.default, VOICES.queue]);
   expect({ outcome, timeline }).toMatchObject({ outcome: { phase: 'failed', failureReason: 'media_lost', fallback: { reason: 'media_lost', destination: FALLBACK_QUEUE, outcome: 'routed' } } });
@@ -160,11 +158,9 @@ test('one live token at a time: the restarted gateway minted one, while no strea
   expect(stack.pbx.tokenMints.map((m) => m.openStreamsAtMint + m.wsConnectionsAtMint)).toEqual(stack.pbx.tokenMints.map(() => 0));
 });
 
-// BUG (reported): when the agent ends the conversation the gateway drops the caller with
-// `void dropParticipant(…)` (src/gateway/activities.ts, keepBridge); a 3CX error on that drop
-// (5xx, or no answer within THREECX_REQUEST_TIMEOUT_MS) is an unhandled rejection, and Node ends
-// the gateway process: every caller on the PBX loses their audio.
-test.failing('3CX answers 503 to the drop after the agent ends the call: the gateway survives and the call still ends', async () => {
+// When the agent ends the conversation the gateway drops the caller; a 3CX error on that drop must
+// neither end the gateway process (every caller on the PBX would lose their audio) nor leave the call up.
+test('3CX answers 503 to the drop after the agent ends the call: the gateway survives and the call still ends', async () => {
   stack.sandbox.configure({ callDurationMs: 2_500 });
   const { call, workflowId } = stack.dial(uniqueCaller());
   await until(

@@ -149,12 +149,9 @@ describe(`Temporal server restarted on its persisted state after ${TEMPORAL_OUTA
     expect([...stack.sandbox.voices.values()].filter((v) => v.category === 'cloned')).toHaveLength(cloning.length);
   });
 
-  // BUG (reported): the hand-off (connectAgent on the gateway) finished while the server was away,
-  // so its completion was lost and Temporal retried it. The retry (src/gateway/activities.ts,
-  // connectAgent → liveSession) finds the caller gone — the agent had ended the conversation and
-  // the gateway dropped the call — and fails CallerGoneError: the workflow records a call in which
-  // the caller talked to the agent as `abandoned`, with no conversation and no transcript.
-  test.failing('callers being handed to the agent when the server went: recorded completed, with their conversation', async () => {
+  // The hand-off finished while the server was away, so its completion was lost and Temporal retried
+  // it after the caller had gone: the gateway answers the retry with the first attempt's result.
+  test('callers being handed to the agent when the server went: recorded completed, with their conversation', async () => {
     await expectCallsCompletedOnce(stack, talking, closed);
   });
 });

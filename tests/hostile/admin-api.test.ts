@@ -3,7 +3,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import fc from 'fast-check';
 import { signThreeCxBody } from '../../src/integrations/threecx/signature';
-import { callResult, eventually } from '../support/calls';
+import { eventually } from '../support/live-call';
 import { expectWellFormed, json, refusedByHttpParser, rowCounts, runs, sendRaw, shown, sleep, workflowCount, type Answer } from '../support/hostile';
 import { startTestStack, TEST_3CX_SECRET, type TestStack } from '../support/stack';
 import { makeWav } from '../../scripts/sine-wav';
@@ -133,10 +133,9 @@ describe('the counters used below see what an accepted request does', () => {
     const body = JSON.stringify({ event_type: 'IncomingCall', call_id: 'admin-control', caller_id: '+4915199999999', timestamp: new Date().toISOString(), pbx: 'hostile.3cx.eu' });
     const started = await send('POST', '/webhook/3cx', { body: Buffer.from(body), headers: { 'content-type': 'application/json', 'x-3cx-signature': signThreeCxBody(body, TEST_3CX_SECRET) } });
     expect(started.status).toBe(202);
-    await callResult(stack, started.json.workflow_id);
     expect(await eventually(calls, (n) => n === before + 1, 5000)).toBe(before + 1);
-    // The call's clone job (no sample: it fails at once) must be over before the counts are compared.
-    await eventually(() => workflowCount(stack, "WorkflowType = 'voiceCloneWorkflow' AND ExecutionStatus = 'Running'"), (n) => n === 0, 5000);
+    // Announced by a webhook, the call waits for its caller on the route point; none will come.
+    await stack.env.client.workflow.getHandle(started.json.workflow_id).terminate('control call of the hostile suite');
   });
 });
 
@@ -200,7 +199,7 @@ describe('path parameters', () => {
     await assertNoTraceProperty(fc.record({ route, param: hostileSegment, body, type }), 200, async ({ route: r, param, body: b, type: t }) => {
       const res = await send(r.method, r.path(param), { headers: { ...bearer, ...(t ? { 'content-type': t } : {}) }, ...(b ? { body: b } : {}) });
       expectWellFormed(res, `${r.method} ${r.path(param)}`, r.path(param));
-      expect([200, 400, 404, 413, 415, 422]).toContain(res.status);
+      expect([200, 204, 400, 404, 405, 413, 415, 422]).toContain(res.status);
       if (res.status === 200) expect(r.method === 'GET' || r.path(param).startsWith('/api/v1/cache/')).toBe(true);
     });
   });
@@ -214,7 +213,7 @@ describe('path parameters', () => {
     for (const p of ['/api/v1/callers/../../../etc/passwd/voice', '/api/v1/cache/..%2F..%2F']) {
       const res = await send('GET', p, { headers: bearer });
       expectWellFormed(res, p);
-      expect([400, 404]).toContain(res.status);
+      expect([400, 404, 405]).toContain(res.status);
     }
   });
 });
