@@ -1,9 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { subscribeToCloneSignal, unsubscribeFromCloneSignal } from '../contracts/messages';
-import type { VoiceCloneInput, VoiceCloneSubscription } from '../contracts/voice-clone';
+import type { VoiceCloneInput, VoiceCloneSubscription, VoiceCloneWorkflow } from '../contracts/voice-clone';
 import { maskPhoneNumber } from '../logger';
 import { voiceCloneWorkflowId } from '../temporal/caller-key';
-import type { voiceCloneWorkflow } from '../workflows/voice-clone';
 
 export interface CloneJobDeps {
   temporal: Client;
@@ -19,7 +18,7 @@ export function cloneJobActivities({ temporal, taskQueue }: CloneJobDeps) {
      */
     async subscribeToVoiceClone({ input, ...subscription }: VoiceCloneSubscription & { input: VoiceCloneInput }): Promise<{ cloneWorkflowId: string }> {
       const workflowId = voiceCloneWorkflowId(input.callerId);
-      await temporal.workflow.signalWithStart<typeof voiceCloneWorkflow, [VoiceCloneSubscription]>('voiceCloneWorkflow', {
+      await temporal.workflow.signalWithStart<VoiceCloneWorkflow, [VoiceCloneSubscription]>('voiceCloneWorkflow', {
         workflowId,
         taskQueue,
         args: [input],

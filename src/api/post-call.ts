@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { renderTranscript } from '../calls/completion';
+import { completionFromConversation } from '../calls/completion';
 import { callWorkflowId, type CallCompletedEvent } from '../contracts/call';
 import { callCompletedSignal } from '../contracts/messages';
 import type { PrismaClient } from '../db/prisma';
@@ -14,14 +14,6 @@ export type DeliveryOutcome =
   | { status: 'delivered'; callId: string }
   | { status: 'duplicate'; callId: string | null }
   | { status: 'stored'; callId: string | null; reason: 'unknown_call' | 'call_not_running' };
-
-/** Transcripts in the signal are capped well under Temporal's 2 MB payload limit; post_call_events keeps the whole payload. */
-const MAX_SIGNALLED_TRANSCRIPT_CHARS = 256 * 1024;
-
-function capTranscript(transcript: string | null): string | null {
-  if (transcript === null || transcript.length <= MAX_SIGNALLED_TRANSCRIPT_CHARS) return transcript;
-  return `${transcript.slice(0, MAX_SIGNALLED_TRANSCRIPT_CHARS)}\n[… truncated; the full transcript is in post_call_events]`;
-}
 
 /**
  * Ids we store and route by must fit our columns (255), be well-formed text and carry no NUL
@@ -55,14 +47,13 @@ export function toCallCompleted(event: PostCallRoutable): CallCompletedEvent {
     };
   }
   const { data } = event;
-  return {
+  return completionFromConversation({
     conversationId: data.conversation_id,
-    kind: 'post_call_transcription',
     status: data.status,
     durationSeconds: data.metadata.call_duration_secs ?? null,
-    transcript: capTranscript(renderTranscript((data.transcript ?? []).map((t) => ({ role: t.role, message: t.message ?? null })))),
-    failureReason: data.status === 'failed' ? storableText(data.metadata.termination_reason ?? 'failed') : null,
-  };
+    terminationReason: data.metadata.termination_reason ?? null,
+    turns: data.transcript ?? [],
+  });
 }
 
 /** The call workflow's type (the function's name in src/workflows). */

@@ -1,4 +1,5 @@
 import type { CallCompletedEvent } from '../contracts/call';
+import { storableText } from '../db/storable';
 
 // The one mapping from ElevenLabs' conversation data (post-call webhook or GET conversation) to
 // what the call workflow is told: both paths must produce the same event.
@@ -11,12 +12,12 @@ export interface ConversationOutcome {
   status: string;
   durationSeconds: number | null;
   terminationReason: string | null;
-  turns: { role: string; message: string | null | undefined }[];
+  turns: { role: string; message?: string | null }[];
 }
 
-/** `role: message` lines; NUL characters removed (PostgreSQL text columns refuse them). */
+/** `role: message` lines, storable (PostgreSQL text columns refuse NUL) and capped for the signal. */
 export function renderTranscript(turns: ConversationOutcome['turns']): string | null {
-  const lines = turns.filter((t) => t.message).map((t) => `${t.role}: ${t.message}`.replaceAll('\u0000', ''));
+  const lines = turns.filter((t) => t.message).map((t) => storableText(`${t.role}: ${t.message}`));
   if (lines.length === 0) return null;
   const text = lines.join('\n');
   if (text.length <= MAX_SIGNALLED_TRANSCRIPT_CHARS) return text;
@@ -30,6 +31,6 @@ export function completionFromConversation(c: ConversationOutcome): CallComplete
     status: c.status,
     durationSeconds: c.durationSeconds,
     transcript: renderTranscript(c.turns),
-    failureReason: c.status === 'failed' ? (c.terminationReason ?? 'failed') : null,
+    failureReason: c.status === 'failed' ? storableText(c.terminationReason ?? 'failed') : null,
   };
 }

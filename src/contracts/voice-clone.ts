@@ -39,3 +39,6 @@ export interface VoiceCloneStatus {
   subscribers: string[];
   result: VoiceCloneResult | null;
 }
+
+/** The clone job's signature, for starting it by name without importing workflow code. */
+export type VoiceCloneWorkflow = (input: VoiceCloneInput) => Promise<VoiceCloneResult>;

@@ -199,42 +199,47 @@ export class CallSession extends EventEmitter<SessionEvents> implements AudioSin
     return Promise.race([this.connected.then(() => !this.isGone), new Promise<boolean>((resolve) => this.once('ended', () => resolve(false)))]);
   }
 
-  private async keepPlaybackOpen(): Promise<void> {
+  /** Our audio to the caller; while it is reopened the playout pauses (the gap counts as dead air). */
+  private keepPlaybackOpen(): Promise<void> {
     const { callControl, dn, log } = this.options;
-    if (!(await this.untilConnected())) return;
-    while (!this.isGone) {
-      try {
-        const stream = await callControl.streams.openPlayback(dn, this.participantId);
-        if (this.isGone) return stream.abort();
-        this.playback = stream;
-        this.playout.run();
-        const { error } = await stream.closed;
-        this.playout.pause();
-        if (this.playback === stream) this.playback = null;
-        if (error && !this.isGone) log.warn({ participantId: this.participantId, err: error }, 'playback stream to 3CX broke; reopening');
-      } catch (err) {
-        if (await this.goneAfter(err)) return;
-        log.warn({ participantId: this.participantId, err }, 'could not open the playback stream; retrying');
+    return this.keepOpen('the playback stream', () => callControl.streams.openPlayback(dn, this.participantId), async (stream) => {
+      if (this.isGone) {
+        stream.abort();
+        return true;
       }
-      await sleep(REOPEN_DELAY_MS);
-    }
+      this.playback = stream;
+      this.playout.run();
+      const { error } = await stream.closed;
+      this.playout.pause();
+      if (this.playback === stream) this.playback = null;
+      if (error && !this.isGone) log.warn({ participantId: this.participantId, err: error }, 'playback stream to 3CX broke; reopening');
+      return false;
+    });
   }
 
-  private async keepCaptureOpen(): Promise<void> {
-    const { callControl, dn, log } = this.options;
+  /** The caller's audio; it ends when they leave [CCX], while a broken one (a token refresh) is reopened. */
+  private keepCaptureOpen(): Promise<void> {
+    const { callControl, dn } = this.options;
+    return this.keepOpen('the caller’s stream', () => callControl.streams.openCapture(dn, this.participantId), async (stream) => {
+      this.capture = stream;
+      void this.pumpCallerAudio(stream);
+      const closed = await stream.closed;
+      if (this.isGone) return true;
+      if (closed.reason !== 'ended' || !(await this.participantGone())) return false;
+      this.finish({ by: 'caller', reason: 'caller_hung_up' });
+      return true;
+    });
+  }
+
+  /** Opens a stream once the participant is connected, and again whenever it breaks while they are there. `use` → true: stop. */
+  private async keepOpen<S>(what: string, open: () => Promise<S>, use: (stream: S) => Promise<boolean>): Promise<void> {
     if (!(await this.untilConnected())) return;
     while (!this.isGone) {
       try {
-        const stream = await callControl.streams.openCapture(dn, this.participantId);
-        this.capture = stream;
-        void this.pumpCallerAudio(stream);
-        const closed = await stream.closed;
-        if (this.isGone) return;
-        // The caller's stream ends when they leave [CCX]; a broken one (token refresh) is reopened.
-        if (closed.reason === 'ended' && (await this.participantGone())) return this.finish({ by: 'caller', reason: 'caller_hung_up' });
+        if (await use(await open())) return;
       } catch (err) {
         if (await this.goneAfter(err)) return;
-        log.warn({ participantId: this.participantId, err }, 'could not open the caller’s stream; retrying');
+        this.options.log.warn({ participantId: this.participantId, err }, `could not open ${what}; retrying`);
       }
       await sleep(REOPEN_DELAY_MS);
     }

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { handOffNowUpdate, retryCloneUpdate, statusQuery, useDefaultVoiceUpdate } from '../../contracts/messages';
 import type { Logger } from '../../logger';
 import { HttpError } from '../errors';
+import { describeCall } from '../call-handle';
 import { parseCallId } from '../params';
 
 const UPDATES = {
@@ -25,15 +26,7 @@ export function callActionsRouter({ temporal, log }: { temporal: Client; log: Lo
 
   async function runningCall(req: Request): Promise<WorkflowHandle> {
     const callId = parseCallId(req.params);
-    const handle = temporal.workflow.getHandle(callId);
-    let description;
-    try {
-      description = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `No call ${callId}`);
-      throw err;
-    }
-    if (description.type !== 'callWorkflow') throw new HttpError(404, 'unknown_call', `No call ${callId}`);
+    const { handle, description } = await describeCall(temporal, callId);
     if (description.status.name !== 'RUNNING') {
       throw new HttpError(409, 'call_closed', `Call ${callId} is already ${description.status.name.toLowerCase()}`, { workflow_status: description.status.name });
     }

@@ -4,6 +4,7 @@ import type { PrismaClient } from '../../db/prisma';
 import { statusQuery } from '../../contracts/messages';
 import type { Logger } from '../../logger';
 import { HttpError } from '../errors';
+import { describeCall } from '../call-handle';
 import { parseCallId } from '../params';
 
 export interface CallsDeps {
@@ -30,13 +31,7 @@ export function callsRouter({ temporal, prisma, log, queryTimeoutMs = 3000 }: Ca
       log.warn({ err, workflowId: callId }, 'status query unanswered: falling back to describe and call_log');
     }
     // No worker answered: say so, and show what the server and the database know.
-    let description;
-    try {
-      description = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'unknown_call', `No call ${callId}`);
-      throw err;
-    }
+    const { description } = await describeCall(temporal, callId);
     const row = await prisma.callLog.findUnique({ where: { callId } });
     res.json({
       source: 'history',
