@@ -50,7 +50,7 @@ const conversationEnds = async (callId: string) => {
 };
 
 test('cache hit: hold, then the agent with the cached voice; never the cloning phase', async () => {
-  await h.run({ main: { findCachedVoice: async () => ({ voiceId: 'voice_cached', expiresAt: new Date().toISOString(), reuseCount: 2 }) } }, async () => {
+  await h.run({ main: { findCachedVoice: () => ({ voiceId: 'voice_cached', expiresAt: new Date().toISOString(), reuseCount: 2 }) } }, async () => {
     const input = h.input();
     await h.start(input);
     await conversationEnds(input.callId);
@@ -104,7 +104,7 @@ test.each([
       clearInterval(beat);
     }
   };
-  const behaviour = lastStep === 'holdCaller' ? { gateway: { holdCaller: block } } : lastStep === 'connectAgent' ? { gateway: { connectAgent: block }, main: { findCachedVoice: async () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } } : {};
+  const behaviour = lastStep === 'holdCaller' ? { gateway: { holdCaller: block } } : lastStep === 'connectAgent' ? { gateway: { connectAgent: block }, main: { findCachedVoice: () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } } : {};
   await h.run(behaviour, async () => {
     const input = h.input();
     await h.start(input);
@@ -139,7 +139,7 @@ test('AUTO_TRANSITION_ENABLED=false: the caller holds until an operator hands of
 });
 
 test('operator updates are refused with a reason when they cannot apply', async () => {
-  await h.run({ main: { findCachedVoice: async () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } }, async () => {
+  await h.run({ main: { findCachedVoice: () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } }, async () => {
     const input = h.input();
     const handle = await h.start(input);
     await until(() => h.steps().includes('connectAgent'), 'the hand-off');
@@ -181,7 +181,7 @@ test('retry after a failed clone asks the job to clone again, and an old failure
 test('the agent refuses: the caller hears the failure message and is dropped, call failed (agent_unavailable)', async () => {
   await h.run(
     {
-      main: { findCachedVoice: async () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) },
+      main: { findCachedVoice: () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) },
       gateway: { connectAgent: async () => Promise.reject(ApplicationFailure.nonRetryable('override not allowed', 'AgentRefusedError')) },
     },
     async () => {
@@ -195,7 +195,7 @@ test('the agent refuses: the caller hears the failure message and is dropped, ca
 });
 
 test('the agent socket drops mid-conversation: the caller goes to FALLBACK_DESTINATION with the message first', async () => {
-  await h.run({ main: { findCachedVoice: async () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } }, async () => {
+  await h.run({ main: { findCachedVoice: () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } }, async () => {
     const input = h.input({ settings: { fallbackDestination: '8000' } });
     const handle = await h.start(input);
     await inAgentCall(input.callId);
@@ -210,9 +210,9 @@ test('SIP mode: the pending hand-off is written before 3CX routes; a failed rout
   let routes = 0;
   await h.run(
     {
-      main: { findCachedVoice: async () => ({ voiceId: 'voice_cached', expiresAt: '', reuseCount: 1 }) },
+      main: { findCachedVoice: () => ({ voiceId: 'voice_cached', expiresAt: '', reuseCount: 1 }) },
       gateway: {
-        routeCall: async () => (++routes === 1 ? { routed: false, finalStatus: 'failed', reason: 'busy', media: { holdMs: 1, deadAirMs: 0 } } : { routed: true, finalStatus: 'success', reason: null, media: { holdMs: 2, deadAirMs: 0 } }),
+        routeCall: () => (++routes === 1 ? { routed: false, finalStatus: 'failed', reason: 'busy', media: { holdMs: 1, deadAirMs: 0 } } : { routed: true, finalStatus: 'success', reason: null, media: { holdMs: 2, deadAirMs: 0 } }),
       },
     },
     async () => {
@@ -234,8 +234,8 @@ test('lost post-call webhook: after the grace period the conversation is fetched
   await h.run(
     {
       main: {
-        findCachedVoice: async () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }),
-        fetchConversation: async () => ({ conversationId: 'conv_1', kind: 'post_call_transcription', status: 'done', durationSeconds: 9, transcript: 'agent: recovered', failureReason: null }),
+        findCachedVoice: () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }),
+        fetchConversation: () => ({ conversationId: 'conv_1', kind: 'post_call_transcription', status: 'done', durationSeconds: 9, transcript: 'agent: recovered', failureReason: null }),
       },
     },
     async () => {
@@ -254,7 +254,7 @@ test('a late failure (recovery exhausted) still finalises the call (defect 8)', 
   await h.run(
     {
       main: {
-        findCachedVoice: async () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }),
+        findCachedVoice: () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }),
         fetchConversation: async () => Promise.reject(ApplicationFailure.nonRetryable('invalid api key', 'ElevenLabsAuthError')),
       },
     },
@@ -313,7 +313,7 @@ test('a gateway restart during the hold changes nothing; during the agent call i
 });
 
 test('post-call data without a word from the gateway (it died with the bridge): media_lost, and the caller is not left on a dead line', async () => {
-  await h.run({ main: { findCachedVoice: async () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } }, async () => {
+  await h.run({ main: { findCachedVoice: () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } }, async () => {
     const input = h.input();
     const handle = await h.start(input);
     await inAgentCall(input.callId);

@@ -39,8 +39,8 @@ type CloneAnswer = VoiceCloneOutcome extends infer O ? (O extends unknown ? Omit
 
 /** What the stand-in activities do; each may be replaced per test. */
 export interface Behaviour {
-  main: Partial<Record<keyof Activities, (input: any) => Promise<unknown>>>;
-  gateway: Partial<Record<keyof GatewayActivities, (input: any) => Promise<unknown>>>;
+  main: Partial<Record<keyof Activities, (input: any) => unknown>>;
+  gateway: Partial<Record<keyof GatewayActivities, (input: any) => unknown>>;
 }
 
 export interface CallHarness {
@@ -67,43 +67,43 @@ export function callHarness(env: () => TestWorkflowEnvironment): CallHarness {
 
   const defaults: Behaviour = {
     main: {
-      recordCallStarted: async () => undefined,
-      findCachedVoice: async () => null,
-      subscribeToVoiceClone: async ({ callWorkflowId, requestId }: any) => {
+      recordCallStarted: () => undefined,
+      findCachedVoice: () => null,
+      subscribeToVoiceClone: ({ callWorkflowId, requestId }: any) => {
         subscriptions.set(callWorkflowId, requestId);
         return { cloneWorkflowId: 'clone-x' };
       },
-      releaseVoiceClone: async () => undefined,
-      recordCloneReady: async () => undefined,
-      recordCloneFailed: async () => undefined,
-      recordHandoff: async () => undefined,
-      leaseSipNumber: async ({ numbers, attempt }: any) => ({ sipNumber: numbers[(attempt - 1) % numbers.length] }),
-      releaseSipNumber: async () => undefined,
-      fetchConversation: async () => null,
-      findAgentConversation: async () => null,
-      finalizeCallLog: async () => undefined,
+      releaseVoiceClone: () => undefined,
+      recordCloneReady: () => undefined,
+      recordCloneFailed: () => undefined,
+      recordHandoff: () => undefined,
+      leaseSipNumber: ({ numbers, attempt }: any) => ({ sipNumber: numbers[(attempt - 1) % numbers.length] }),
+      releaseSipNumber: () => undefined,
+      fetchConversation: () => null,
+      findAgentConversation: () => null,
+      finalizeCallLog: () => undefined,
     },
     gateway: {
-      holdCaller: async () => ({ participantId: 7, greetingStartedAt: new Date().toISOString(), answered: false }),
-      connectAgent: async () => ({
+      holdCaller: () => ({ participantId: 7, greetingStartedAt: new Date().toISOString(), answered: false }),
+      connectAgent: () => ({
         conversationId: 'conv_1',
         firstAudioAt: new Date().toISOString(),
         agentOutputFormat: 'pcm_8000',
         userInputFormat: 'pcm_8000',
         media: { holdMs: 1234, deadAirMs: 0 },
       }),
-      routeCall: async () => ({ routed: true, finalStatus: 'success', reason: null, media: { holdMs: 1000, deadAirMs: 0 } }),
-      endCall: async () => ({ outcome: 'dropped' }),
+      routeCall: () => ({ routed: true, finalStatus: 'success', reason: null, media: { holdMs: 1000, deadAirMs: 0 } }),
+      endCall: () => ({ outcome: 'dropped' }),
     },
   };
 
-  const wrap = <K extends string>(impls: Partial<Record<K, (input: any) => Promise<unknown>>>) =>
+  const wrap = <K extends string>(impls: Partial<Record<K, (input: any) => unknown>>) =>
     Object.fromEntries(
       Object.entries(impls).map(([name, fn]) => [
         name,
         async (input: unknown) => {
           record(name, input);
-          return (fn as (i: unknown) => Promise<unknown>)(input);
+          return await (fn as (i: unknown) => unknown)(input);
         },
       ]),
     );
