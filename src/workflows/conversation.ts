@@ -22,8 +22,16 @@ export async function awaitConversationEnd(call: CallState): Promise<CallFailure
   const over = () => call.completion !== undefined || (bridged && (call.agentDisconnected !== undefined || call.callerGone || call.mediaRestarted));
   const ended = await condition(over, `${s.maxCallDurationSeconds} seconds`, { summary: 'The caller talks to the agent (MAX_CALL_DURATION_SECONDS at most)' });
   if (bridged && !call.callerGone) {
-    const broken = ended ? await bridgeOutcome(call) : await endLongCall(call);
+    const broken = ended ? await bridgeOutcome(call) : await hangUp(call);
     if (broken) return broken;
+    // The gateway drops the caller the moment the agent ends; if 3CX refused that drop the caller
+    // hears music, and this retried step is what ends the call (it answers at once when already gone).
+    if (call.agentDisconnected?.normal) {
+      await hangUp(call).catch((err: unknown) => {
+        if (isCancellation(err)) throw err;
+        call.noteError(`Ending the call after the agent's goodbye failed: ${failureMessage(err)}`);
+      });
+    }
   }
   if (call.agentDisconnected) call.status.steps.agentEnded ??= call.agentDisconnected.at;
   try {
@@ -55,8 +63,8 @@ async function bridgeOutcome(call: CallState): Promise<CallFailureReason | null>
   return 'agent_disconnected';
 }
 
-/** MAX_CALL_DURATION_SECONDS passed with the caller still talking: the call is ended. */
-async function endLongCall(call: CallState): Promise<null> {
+/** Ends the call on the route point (MAX_CALL_DURATION_SECONDS passed, or the gateway's own drop failed). */
+async function hangUp(call: CallState): Promise<null> {
   const { endCall } = gatewaySteps(call.input);
   await endCall({ callId: call.input.callId, participantId: participantOf(call), message: null, routeTo: null, routeTimeoutSeconds: 5 });
   return null;

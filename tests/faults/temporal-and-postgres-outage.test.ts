@@ -49,7 +49,7 @@ beforeAll(async () => {
       return url.toString();
     },
     sandbox: { webhookRetry: { delaysMs: [200, 1_000, 5_000], timeoutMs: 3_000 } },
-    env: { CLONE_MAX_WAIT_SECONDS: '30', POST_CALL_GRACE_SECONDS: '3' },
+    env: { CLONE_MAX_WAIT_SECONDS: '90', POST_CALL_GRACE_SECONDS: '3' },
   });
   await startServices(stack);
 });
