@@ -11,6 +11,9 @@ import { freePort, spawnService, type ServiceProcess } from '../support/process'
 import { SHORT_GREETING, TEST_3CX_SECRET } from '../support/stack';
 import { startTestTemporal } from '../support/temporal';
 
+/** DEFAULT_VOICE_ID, distinct from the greeting's so the caller's ear tells the agent apart. */
+const AGENT_VOICE = 'DefaultVoiceProcess1';
+
 // The real entry points as real processes, as a user runs them: worker, API and 3CX gateway
 // against the ElevenLabs sandbox and the 3CX simulator, and `npm start` with nothing configured.
 jest.setTimeout(120_000);
@@ -41,7 +44,7 @@ describe('production entry points: worker.ts, server.ts and gateway.ts', () => {
   beforeAll(async () => {
     env = await startTestTemporal();
     db = await createTestDatabase();
-    sandbox = await startElevenLabsSandbox({ webhookSecret: 'whsec_proc', agents: { agent_proc: {} }, callDurationMs: 1_500, cloneLatencyMs: 50, ttsLatencyMs: 10, agentFirstAudioLatencyMs: 100, analysisDurationMs: 50 });
+    sandbox = await startElevenLabsSandbox({ webhookSecret: 'whsec_proc', agents: { agent_proc: {} }, premadeVoices: [{ voiceId: AGENT_VOICE, name: 'Process default' }], callDurationMs: 1_500, cloneLatencyMs: 50, ttsLatencyMs: 10, agentFirstAudioLatencyMs: 100, analysisDurationMs: 50 });
     pbx = await startThreeCxSimulator();
   });
   afterAll(async () => {
@@ -74,6 +77,7 @@ describe('production entry points: worker.ts, server.ts and gateway.ts', () => {
       THREECX_PBX: pbxName,
       GREETING_MESSAGE: SHORT_GREETING,
       POST_CALL_GRACE_SECONDS: '5',
+      DEFAULT_VOICE_ID: AGENT_VOICE,
     };
     const threecx = { THREECX_URL: pbx.url, THREECX_CLIENT_ID: pbx.clientId, THREECX_CLIENT_SECRET: pbx.clientSecret };
     const worker = start('src/worker.ts', { ...common, WORKER_METRICS_BIND: `127.0.0.1:${workerMetricsPort}` });
@@ -88,11 +92,12 @@ describe('production entry points: worker.ts, server.ts and gateway.ts', () => {
     const done = await eventually(() => getJson(`${apiUrl}/calls/${encodeURIComponent(workflowId)}`), (s) => s.status?.phase === 'completed', 30_000);
     expect(done.status).toMatchObject({ phase: 'completed', voice: { source: 'default', fallbackReason: 'no_sample' } });
     const greetingVoice = '21m00Tcm4TlvDq8ikWAM';
-    const segments = call.heard([greetingVoice]);
-    expect({ greetingAt: firstHeard(segments, greetingVoice), timeline: describeHeard(segments) }).toEqual({ greetingAt: expect.any(Number), timeline: describeHeard(segments) });
-    // The default voice is the greeting voice here: the agent speaks it again after the music.
-    const musicAt = segments.find((s) => s.label === 'audio')!.startMs;
-    expect(segments.some((s) => s.label === 'voice' && s.startMs > musicAt)).toBe(true);
+    const segments = call.heard([greetingVoice, AGENT_VOICE]);
+    // Greeting first, then the agent (after music, or straight after the greeting when the default
+    // voice is ready before the greeting ends).
+    const greetingAt = firstHeard(segments, greetingVoice);
+    const agentAt = firstHeard(segments, AGENT_VOICE);
+    expect({ greetingFirst: greetingAt !== null && agentAt !== null && greetingAt < agentAt, timeline: describeHeard(segments) }).toEqual({ greetingFirst: true, timeline: describeHeard(segments) });
     expect([...sandbox.conversations.values()].some((c) => c.userId === workflowId)).toBe(true);
     expect(await db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } })).toMatchObject({ status: 'completed', transcript: expect.stringMatching(/^agent: /) });
 
