@@ -41,20 +41,24 @@ export class Playout {
   /** Live mode: when the PBX's buffer ran dry (the ear reached the end of the agent's audio). */
   private dryAt: number | null = null;
   private started = false;
+  private leadMs: number;
   readonly stats: PlayoutStats = { firstByteAt: null, bytesWritten: 0, deadAirMs: 0, liveStallMs: 0, liveStalls: 0 };
 
   constructor(
     private readonly sink: AudioSink,
-    private readonly leadMs: number,
+    private readonly normalLeadMs: number,
     /** Called once, when the first byte is handed to the sink. */
     private readonly onFirstByte: () => void = () => undefined,
     private readonly ticker: Ticker = sharedTicker,
-  ) {}
+  ) {
+    this.leadMs = normalLeadMs;
+  }
 
   /** Plays `source` from now on; anything of the old source not yet sent is dropped. */
   play(source: AudioSource, mode: PlayoutMode): void {
     this.source = source;
     this.mode = mode;
+    this.leadMs = this.normalLeadMs;
     this.dryAt = null;
     if (this.running) this.tick();
   }
@@ -81,6 +85,19 @@ export class Playout {
   /** The sink is gone for now (a stream being reopened); the playhead stays where the ear is. */
   pause(): void {
     this.ticker.remove(this);
+  }
+
+  /**
+   * Keeps at most `ms` queued at the PBX (never more than the normal lead) until the next `play`
+   * or `normalLead`: what is queued when the next source starts is what the caller hears before
+   * it, so a short lead while the agent connects brings the agent that much sooner.
+   */
+  shortLead(ms: number): void {
+    this.leadMs = Math.min(ms, this.normalLeadMs);
+  }
+
+  normalLead(): void {
+    this.leadMs = this.normalLeadMs;
   }
 
   /** How much audio the PBX still holds: what the caller hears before anything new. */
