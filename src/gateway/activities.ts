@@ -99,7 +99,7 @@ export function createGatewayActivities(deps: GatewayActivityDeps) {
     async routeCall(input: RouteCallInput): Promise<RouteCallResult> {
       const session = liveSession(routePoint, input.participantId);
       // 3CX connects the caller the moment the destination answers: never mid-greeting.
-      await whileBeating(() => session.greetingSent());
+      await whileBeating(() => session.greetingHeard());
       if (input.announcement && activityInfo().attempt === 1) await whileBeating(async () => session.say(await prompts.get(input.announcement!)));
       const outcome = await whileBeating(() => routeParticipant(deps, session, input.destination, input.timeoutSeconds, cancellationSignal()));
       deps.metrics.handoffs.inc({ mode: 'route', outcome: outcome.routed ? 'routed' : outcome.finalStatus });
@@ -111,8 +111,8 @@ export function createGatewayActivities(deps: GatewayActivityDeps) {
       const session = routePoint.sessionById(input.participantId);
       if (!session || session.isGone) return { outcome: 'already_gone' };
       bridges.get(input.participantId)?.close();
-      // A closing message never cuts the greeting: it follows it.
-      await whileBeating(() => session.greetingSent());
+      // Neither a closing message nor the route or drop that follows cuts the greeting.
+      await whileBeating(() => session.greetingHeard());
       if (input.message) await whileBeating(async () => session.say(await prompts.get(input.message!)));
       if (input.routeTo) {
         const routed = await whileBeating(() => routeParticipant(deps, session, input.routeTo!, input.routeTimeoutSeconds, cancellationSignal()));

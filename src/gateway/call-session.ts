@@ -125,12 +125,24 @@ export class CallSession extends EventEmitter<SessionEvents> implements AudioSin
     while (!this.isGone && this.playout.stats.bytesWritten < this.greetingBytes - remainingMs * 16) await sleep(FRAME_POLL_MS);
   }
 
+  /**
+   * Resolves once the caller has heard the whole greeting, including what the PBX still held: a
+   * route or a drop takes the call away from our stream, and with it whatever it had not played.
+   */
+  async greetingHeard(): Promise<void> {
+    await this.greetingSent();
+    await this.heardBy(performance.now() + this.playout.bufferedMs());
+  }
+
   /** Says `clip`, then music again; resolves when the clip has reached the caller's ear. */
   async say(clip: Buffer): Promise<void> {
     this.state = 'holding';
     this.play(new Sequence([new Clip(clip), new Loop(this.options.music)]), 'hold');
-    const playedAt = performance.now() + this.playout.bufferedMs() + clip.length / 16;
-    while (!this.isGone && performance.now() < playedAt) await sleep(Math.min(100, playedAt - performance.now()));
+    await this.heardBy(performance.now() + this.playout.bufferedMs() + clip.length / 16);
+  }
+
+  private async heardBy(at: number): Promise<void> {
+    while (!this.isGone && performance.now() < at) await sleep(Math.min(100, at - performance.now()));
   }
 
   /** Back to music (the agent dropped out, a route failed). */

@@ -28,6 +28,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 afterEach(() => {
+  stack.sipRing.ms = SIP_RING_MS;
   stack.pbx.clearFaults();
   stack.sandbox.configure({ cloneLatencyMs: { min: 50, max: 100 } });
   for (const call of stack.pbx.calls) if (call.state !== 'ended') call.hangUp();
@@ -103,6 +104,20 @@ test('cache hit: music while 3CX routes to the ElevenLabs number, then the agent
   expect(row).toMatchObject({ status: 'completed', clonedVoiceId: voiceId, metadata: expect.objectContaining({ handoff_mode: 'sip', sip_number: pending.sipNumber }) });
   expect(row.transcript).toMatch(/agent: /);
   expect(row.durationSeconds).toBe(Math.floor((conversation.endedAtMs! - conversation.startedAtMs) / 1000));
+});
+
+// 3CX hands the caller to the trunk the moment it answers, dropping what our stream had queued
+// (up to THREECX_PLAYBACK_LEAD_MS): the route may start only once the greeting has been heard.
+test('a trunk that answers at once still leaves the caller the whole greeting', async () => {
+  stack.sipRing.ms = 0;
+  const caller = uniqueCaller();
+  const voiceId = await cacheCloneFor(stack, caller);
+  const { outcome, segments, timeline } = await sipCall(caller, voiceId);
+  expect(outcome).toMatchObject({ phase: 'completed', voice: { source: 'cache', voiceId } });
+  const greetingVoice = stack.config.greeting.voiceId;
+  const greetingHeardMs = lastHeard(segments, greetingVoice)! - firstHeard(segments, greetingVoice)!;
+  // The ear tells voices apart per 20 ms frame: one frame of slack.
+  expect({ greetingHeardMs: greetingHeardMs >= speechDurationMs(GREETING) - 20, timeline }).toEqual({ greetingHeardMs: true, timeline });
 });
 
 test('clone too slow: the agent speaks in the default voice', async () => {

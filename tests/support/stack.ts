@@ -48,6 +48,8 @@ export interface TestStack {
   pbxName: string;
   samplesDir: string;
   gateway: RunningGateway | undefined;
+  /** How long a route to the ElevenLabs SIP trunk rings (StackOptions.sipRingMs); a test may change it. */
+  sipRing: { ms: number };
   /** A caller dials the DID: the call reaches the route point. Returns the simulated call and its workflow id. */
   dial(callerNumber: string, options?: Omit<PlaceCallOptions, 'callerNumber'>): { call: SimulatedCall; workflowId: string };
   workflowIdOf(call: SimulatedCall): string;
@@ -100,9 +102,9 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
     sipNumbers: Object.fromEntries(TEST_SIP_NUMBERS.map((n) => [n, TEST_AGENT])),
     ...sandboxOptions,
   });
-  const trunk = elevenLabsTrunk(sandbox, TEST_SIP_PREFIX);
+  const sipRing = { ms: sipRingMs };
   const pbx = await startThreeCxSimulator({
-    externalLine: sipRingMs === 0 ? trunk : ringing(trunk, sipRingMs),
+    externalLine: ringing(elevenLabsTrunk(sandbox, TEST_SIP_PREFIX), sipRing),
     localDestinations: { [TEST_FALLBACK_QUEUE]: { answerAfterMs: 300, text: 'You are through to a person in the queue.' } },
     ...threecx,
   });
@@ -149,6 +151,7 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
     pbxName: config.threecx.pbx,
     samplesDir,
     gateway: undefined,
+    sipRing,
     dial(callerNumber, options = {}) {
       const call = pbx.placeCall({ callerNumber, did: '+4930123456', ...options });
       return { call, workflowId: stack.workflowIdOf(call) };
@@ -220,9 +223,9 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
 }
 
 /** The trunk answers `ms` after the route starts ringing; other destinations match no outbound rule (they fail at once). */
-function ringing(trunk: ExternalLine, ms: number): ExternalLine {
+function ringing(trunk: ExternalLine, ring: { ms: number }): ExternalLine {
   return (destination, call) => {
-    if (!destination.startsWith(TEST_SIP_PREFIX)) return null;
-    return new Promise((resolve) => setTimeout(resolve, ms)).then(() => trunk(destination, call) ?? { reject: 'No outbound rule' });
+    if (ring.ms === 0 || !destination.startsWith(TEST_SIP_PREFIX)) return trunk(destination, call);
+    return new Promise((resolve) => setTimeout(resolve, ring.ms)).then(() => trunk(destination, call) ?? { reject: 'No outbound rule' });
   };
 }
