@@ -131,7 +131,7 @@ export class CallSession extends EventEmitter<SessionEvents> implements AudioSin
    */
   async greetingHeard(): Promise<void> {
     await this.greetingSent();
-    await this.heardBy(performance.now() + this.playout.bufferedMs());
+    await this.heardBy(this.playout.heardAt(this.greetingBytes));
   }
 
   /** Says `clip`, then music again; resolves when the clip has reached the caller's ear. */

@@ -79,3 +79,20 @@ test('the agent plays at the normal lead again, and normalLead() restores it for
     playout.stop();
   }
 });
+
+test('heardAt tells when the caller hears a given byte: what is queued lies ahead, what played lies behind', async () => {
+  const playout = new Playout(recordingSink(), 200, undefined, new Ticker());
+  try {
+    const started = performance.now();
+    playout.play(new Loop(Buffer.alloc(320, MUSIC)), 'hold');
+    playout.run();
+    await sleep(300);
+    const now = performance.now();
+    const written = playout.stats.bytesWritten;
+    expect(playout.heardAt(written) - now).toBeCloseTo(playout.bufferedMs(), 0);
+    expect(Math.abs(playout.heardAt(0) - started)).toBeLessThan(30);
+    expect(playout.heardAt(100 * BYTES_PER_MS)).toBeLessThan(now);
+  } finally {
+    playout.stop();
+  }
+});

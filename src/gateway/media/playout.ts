@@ -100,6 +100,11 @@ export class Playout {
     this.leadMs = this.normalLeadMs;
   }
 
+  /** When the caller's ear reaches the end of the first `bytes` written (a past time once it has). */
+  heardAt(bytes: number): number {
+    return this.playhead - (this.stats.bytesWritten - bytes) / BYTES_PER_MS;
+  }
+
   /** How much audio the PBX still holds: what the caller hears before anything new. */
   bufferedMs(): number {
     return Math.max(0, this.playhead - performance.now());
