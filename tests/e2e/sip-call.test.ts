@@ -120,6 +120,20 @@ test('a trunk that answers at once still leaves the caller the whole greeting', 
   expect({ greetingHeardMs: greetingHeardMs >= speechDurationMs(GREETING) - 20, timeline }).toEqual({ greetingHeardMs: true, timeline });
 });
 
+test('the caller hangs up while 3CX routes to the trunk: abandoned, no agent conversation, call_log final', async () => {
+  stack.sipRing.ms = 3_000;
+  const caller = uniqueCaller();
+  await cacheCloneFor(stack, caller);
+  const { call, workflowId } = stack.dial(caller);
+  await eventually(() => call.routeAttempts.length, (n) => n > 0);
+  call.hangUp();
+  expect(await callResult(stack, workflowId)).toMatchObject({ phase: 'abandoned' });
+  // Past the ring: the trunk never answered a call that was gone, so no agent ever talked.
+  await new Promise((r) => setTimeout(r, stack.sipRing.ms));
+  expect([...stack.sandbox.conversations.values()].filter((c) => c.userId === workflowId)).toEqual([]);
+  expect(await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } })).toMatchObject({ status: 'abandoned' });
+});
+
 test('clone too slow: the agent speaks in the default voice', async () => {
   const caller = uniqueCaller();
   await stack.registerVoiceSample(caller);

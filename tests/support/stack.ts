@@ -223,9 +223,13 @@ export async function startTestStack({ env: envOverrides = {}, sandbox: sandboxO
 }
 
 /** The trunk answers `ms` after the route starts ringing; other destinations match no outbound rule (they fail at once). */
+/** The trunk's number rings first; if 3CX gives up meanwhile (the caller hung up) it is cancelled, never answered. */
 function ringing(trunk: ExternalLine, ring: { ms: number }): ExternalLine {
   return (destination, call) => {
     if (ring.ms === 0 || !destination.startsWith(TEST_SIP_PREFIX)) return trunk(destination, call);
-    return new Promise((resolve) => setTimeout(resolve, ring.ms)).then(() => trunk(destination, call) ?? { reject: 'No outbound rule' });
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ring.ms);
+      call.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    }).then(() => (call.signal.aborted ? { reject: 'Cancelled' } : (trunk(destination, call) ?? { reject: 'No outbound rule' })));
   };
 }
