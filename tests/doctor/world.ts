@@ -60,6 +60,14 @@ export function checkOf(report: DoctorReport, id: string): DoctorCheck {
   return found;
 }
 
+/** The check failed, its message containing `message` and its fix every text in `fix`. */
+export function expectFailedCheck(report: DoctorReport, id: string, { message, fix = [] }: { message?: string; fix?: string[] }): void {
+  const check = checkOf(report, id);
+  expect(check.status).toBe('fail');
+  if (message !== undefined) expect(check.message).toContain(message);
+  for (const text of fix) expect(check.fix).toContain(text);
+}
+
 /** Every check that is not ok, as `id: status` (what a failing assertion should show). */
 export function notOk(report: DoctorReport): string[] {
   return report.checks.filter((c) => c.status !== 'ok').map((c) => `${c.id}: ${c.status} — ${c.message}`);

@@ -1,6 +1,6 @@
 import { startTestStack, TEST_DEFAULT_VOICE, type TestStack } from '../support/stack';
 import { voiceCloneWorkflowId } from '../../src/temporal/caller-key';
-import { cacheCloneFor, callResult, deadAir, describeHeard, eventually, firstHeard, heard, maybeRecordHistory, uniqueCaller } from '../support/live-call';
+import { cacheCloneFor, callResult, deadAir, describeHeard, eventually, expectAgentAfterGreeting, firstHeard, heard, maybeRecordHistory, uniqueCaller } from '../support/live-call';
 
 // The product end to end, bridge mode: a caller dials the DID on the simulated 3CX; the gateway
 // greets and holds them on that call and hands the same call to the ElevenLabs agent (sandbox)
@@ -67,12 +67,7 @@ test('clone slower than CLONE_MAX_WAIT_SECONDS: the agent speaks in the default 
     const { call, workflowId } = stack.dial(caller);
     const outcome = await callResult(stack, workflowId);
     expect(outcome.voice).toEqual({ source: 'default', voiceId: stack.config.call.defaultVoiceId, fallbackReason: 'clone_timeout' });
-    const greetingVoice = stack.config.greeting.voiceId;
-    const segments = heard(call, [greetingVoice, TEST_DEFAULT_VOICE]);
-    const agentAt = firstHeard(segments, TEST_DEFAULT_VOICE);
-    expect({ agentAt, timeline: describeHeard(segments) }).toEqual({ agentAt: expect.any(Number), timeline: describeHeard(segments) });
-    expect(agentAt!).toBeGreaterThan(firstHeard(segments, greetingVoice)!);
-    expect(deadAir(segments, agentAt!)).toBeLessThan(200);
+    expectAgentAfterGreeting(stack, call, TEST_DEFAULT_VOICE);
     await maybeRecordHistory(stack, workflowId, 'call-bridge-clone-timeout');
     const cached = await eventually(() => stack.db.prisma.voiceCloneCache.findFirst({ where: { callerId: caller, deletedAt: null } }), (r) => r !== null, 15_000);
     expect(cached).not.toBeNull();

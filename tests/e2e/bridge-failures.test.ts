@@ -2,7 +2,7 @@ import { conversationAudio } from '../../simulators/elevenlabs';
 import { humanVoiceId, voiceMs } from '../../simulators/audio';
 import { speechDurationMs } from '../../simulators/audio';
 import { startTestStack, SHORT_GREETING, TEST_AGENT, TEST_DEFAULT_VOICE, TEST_FALLBACK_QUEUE, type TestStack } from '../support/stack';
-import { cacheCloneFor, callResult, deadAir, describeHeard, eventually, firstHeard, heard, lastHeard, nextSound, uniqueCaller } from '../support/live-call';
+import { cacheCloneFor, callResult, deadAir, describeHeard, eventually, expectAgentAfterGreeting, firstHeard, heard, lastHeard, nextSound, uniqueCaller } from '../support/live-call';
 
 // Bridge mode when something goes wrong on the way to the agent or with it: each ends in a defined
 // state, with the reason recorded, and the caller hears music, the failure message (greeting voice)
@@ -48,12 +48,7 @@ test('the clone fails (voice limit reached): the agent speaks in the default voi
   const outcome = await callResult(stack, workflowId);
 
   expect(outcome).toMatchObject({ phase: 'completed', voice: { source: 'default', voiceId: TEST_DEFAULT_VOICE, fallbackReason: 'clone_failed' } });
-  const greetingVoice = stack.config.greeting.voiceId;
-  const segments = heard(call, [greetingVoice, TEST_DEFAULT_VOICE]);
-  const agentAt = firstHeard(segments, TEST_DEFAULT_VOICE);
-  expect({ agentAt, timeline: describeHeard(segments) }).toEqual({ agentAt: expect.any(Number), timeline: describeHeard(segments) });
-  expect(agentAt!).toBeGreaterThan(firstHeard(segments, greetingVoice)!);
-  expect(deadAir(segments, agentAt!)).toBeLessThan(200);
+  expectAgentAfterGreeting(stack, call, TEST_DEFAULT_VOICE);
   const row = await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } });
   expect(row).toMatchObject({ status: 'completed', clonedVoiceId: TEST_DEFAULT_VOICE, metadata: expect.objectContaining({ voice_source: 'default', fallback_reason: 'clone_failed' }) });
   const attempts = await stack.db.prisma.voiceCloneLog.findMany({ where: { callerId: caller } });

@@ -1,4 +1,5 @@
 import { signElevenLabsPayload } from '../../src/integrations/elevenlabs/webhook-signature';
+import { postCallTranscription } from '../support/post-call-transcription';
 import { cacheCloneFor, callResult, eventually, reachPhase, uniqueCaller } from '../support/live-call';
 import { startTestStack, SHORT_GREETING, TEST_ELEVENLABS_WEBHOOK_SECRET, type TestStack } from '../support/stack';
 
@@ -29,21 +30,11 @@ async function postWebhook(payload: unknown, { secret = TEST_ELEVENLABS_WEBHOOK_
 }
 
 function transcription(conversationId: string, userId: string | null, text = 'Thanks, goodbye.') {
-  return {
-    type: 'post_call_transcription',
-    event_timestamp: Math.floor(Date.now() / 1000),
-    data: {
-      agent_id: 'agent_test',
-      conversation_id: conversationId,
-      status: 'done',
-      user_id: userId,
-      transcript: [
-        { role: 'agent', message: 'How can I help you today?', time_in_call_secs: 0 },
-        { role: 'user', message: text, time_in_call_secs: 4 },
-      ],
-      metadata: { start_time_unix_secs: Math.floor(Date.now() / 1000) - 30, call_duration_secs: 31 },
-    },
-  };
+  const transcript = [
+    { role: 'agent', message: 'How can I help you today?', time_in_call_secs: 0 },
+    { role: 'user', message: text, time_in_call_secs: 4 },
+  ];
+  return postCallTranscription(conversationId, userId, { transcript, callDurationSecs: 31 });
 }
 
 /** A call whose agent conversation has ended, and whose post-call webhook the sandbox does not send (the test sends it, or nobody). */

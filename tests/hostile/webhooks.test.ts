@@ -6,6 +6,7 @@ import { signElevenLabsPayload } from '../../src/integrations/elevenlabs/webhook
 import { signThreeCxBody } from '../../src/integrations/threecx/signature';
 import { eventually, reachPhase, uniqueCaller } from '../support/live-call';
 import { expectNoNewWorkflows, expectWellFormed, json, rowCounts, runs, sendRaw, shown, workflowCount } from '../support/hostile';
+import { postCallTranscription } from '../support/post-call-transcription';
 import { SHORT_GREETING, startTestStack, TEST_3CX_SECRET, TEST_ELEVENLABS_WEBHOOK_SECRET, type TestStack } from '../support/stack';
 import { incomingCall as baseIncomingCall } from '../support/threecx';
 
@@ -69,19 +70,7 @@ function incomingCall(callId: string, overrides: Record<string, unknown> = {}): 
 }
 
 function transcription(conversationId: unknown, userId: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    type: 'post_call_transcription',
-    event_timestamp: Math.floor(Date.now() / 1000),
-    data: {
-      agent_id: 'agent_test',
-      conversation_id: conversationId,
-      status: 'done',
-      user_id: userId,
-      transcript: [{ role: 'user', message: 'hello', time_in_call_secs: 1 }],
-      metadata: { start_time_unix_secs: Math.floor(Date.now() / 1000) - 30, call_duration_secs: 30 },
-      ...extra,
-    },
-  };
+  return postCallTranscription(conversationId, userId, { transcript: [{ role: 'user', message: 'hello', time_in_call_secs: 1 }], data: extra });
 }
 
 /** Text with printable characters from the whole Unicode range, astral planes and combining marks included. */

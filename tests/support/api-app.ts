@@ -10,6 +10,7 @@ import { signElevenLabsPayload } from '../../src/integrations/elevenlabs/webhook
 import { createVoiceSampleStore } from '../../src/integrations/storage';
 import { signThreeCxBody } from '../../src/integrations/threecx/signature';
 import { createLogger } from '../../src/logger';
+import { postCallTranscription } from './post-call-transcription';
 
 // The HTTP API alone (createApp) on a real Temporal server and database, for suites that need no
 // worker: webhooks, /health. Its own secrets; requests signed with them by the helpers below.
@@ -73,17 +74,5 @@ export function postElevenLabs(app: ApiApp, payload: Record<string, unknown>): P
 
 /** A signed-shape post_call_transcription for `userId`, its turns as given. */
 export function transcription(conversationId: string, userId: string, turns: { role: string; message: string }[]): Record<string, unknown> {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    type: 'post_call_transcription',
-    event_timestamp: now,
-    data: {
-      agent_id: 'agent_test',
-      conversation_id: conversationId,
-      status: 'done',
-      user_id: userId,
-      transcript: turns.map((t, i) => ({ ...t, time_in_call_secs: i })),
-      metadata: { start_time_unix_secs: now - 30, call_duration_secs: 30 },
-    },
-  };
+  return postCallTranscription(conversationId, userId, { transcript: turns.map((t, i) => ({ ...t, time_in_call_secs: i })) });
 }

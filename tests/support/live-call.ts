@@ -86,6 +86,16 @@ export function lastHeard(segments: HeardSegment[], voiceId: string): number | n
   return segments.filter((s) => s.label === 'voice' && s.voiceId === voiceId).at(-1)?.endMs ?? null;
 }
 
+/** The caller heard the greeting, then the agent in `agentVoice`, with under 200 ms of dead air before it. */
+export function expectAgentAfterGreeting(stack: TestStack, call: SimulatedCall, agentVoice: string): void {
+  const greetingVoice = stack.config.greeting.voiceId;
+  const segments = heard(call, [greetingVoice, agentVoice]);
+  const agentAt = firstHeard(segments, agentVoice);
+  expect({ agentAt, timeline: describeHeard(segments) }).toEqual({ agentAt: expect.any(Number), timeline: describeHeard(segments) });
+  expect(agentAt!).toBeGreaterThan(firstHeard(segments, greetingVoice)!);
+  expect(deadAir(segments, agentAt!)).toBeLessThan(200);
+}
+
 export const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
 
 /** Set RECORD_HISTORIES=1 to (re)write the replay fixture `<name>.json` from a test run. */

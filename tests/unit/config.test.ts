@@ -14,6 +14,18 @@ function readEnvExample(): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
+/** The least a production environment needs to load. */
+const PRODUCTION_ENV = {
+  ENVIRONMENT: 'production',
+  ELEVENLABS_API_KEY: 'k',
+  ELEVENLABS_AGENT_ID: 'agent',
+  ELEVENLABS_WEBHOOK_SECRET: 'w',
+  THREECX_WEBHOOK_SECRET: 's',
+  ADMIN_API_TOKEN: 'x'.repeat(32),
+  DATABASE_URL: 'postgresql://db/voice',
+  TEMPORAL_ADDRESS: 'temporal:7233',
+};
+
 describe('loadConfig', () => {
   test('an empty environment gives the documented defaults', () => {
     const c = loadConfig({});
@@ -106,18 +118,7 @@ describe('loadConfig', () => {
         'ADMIN_API_TOKEN',
       ]),
     );
-    expect(
-      loadConfig({
-        ENVIRONMENT: 'production',
-        ELEVENLABS_API_KEY: 'k',
-        ELEVENLABS_AGENT_ID: 'agent',
-        ELEVENLABS_WEBHOOK_SECRET: 'w',
-        THREECX_WEBHOOK_SECRET: 's',
-        ADMIN_API_TOKEN: 'x'.repeat(32),
-        DATABASE_URL: 'postgresql://db/voice',
-        TEMPORAL_ADDRESS: 'temporal:7233',
-      }).environment,
-    ).toBe('production');
+    expect(loadConfig(PRODUCTION_ENV).environment).toBe('production');
   });
 
   test('a malformed secret is named but never shown', () => {
@@ -159,19 +160,9 @@ describe('the live call path settings', () => {
     const gateway = { THREECX_URL: 'https://Acme.3cx.eu:5001/', THREECX_CLIENT_ID: '800', THREECX_CLIENT_SECRET: 's' };
     expect(loadConfig(gateway).threecx).toMatchObject({ pbx: 'acme.3cx.eu', url: 'https://Acme.3cx.eu:5001', clientId: '800' });
     expect(loadConfig({ ...gateway, THREECX_PBX: 'hq' }).threecx.pbx).toBe('hq');
-    const production = {
-      ENVIRONMENT: 'production',
-      ELEVENLABS_API_KEY: 'k',
-      ELEVENLABS_AGENT_ID: 'agent',
-      ELEVENLABS_WEBHOOK_SECRET: 'w',
-      THREECX_WEBHOOK_SECRET: 's',
-      ADMIN_API_TOKEN: 'x'.repeat(32),
-      DATABASE_URL: 'postgresql://db/voice',
-      TEMPORAL_ADDRESS: 'temporal:7233',
-    };
-    expect(loadConfig(production).call.requireCloneConsent).toBe(true);
-    expect(loadConfig({ ...production, REQUIRE_CLONE_CONSENT: 'false' }).call.requireCloneConsent).toBe(false);
-    expect(() => loadConfig({ ...production, HANDOFF_MODE: 'sip', ELEVENLABS_SIP_NUMBERS: '+4930123450001' })).toThrow(/ELEVENLABS_INIT_WEBHOOK_SECRET/);
+    expect(loadConfig(PRODUCTION_ENV).call.requireCloneConsent).toBe(true);
+    expect(loadConfig({ ...PRODUCTION_ENV, REQUIRE_CLONE_CONSENT: 'false' }).call.requireCloneConsent).toBe(false);
+    expect(() => loadConfig({ ...PRODUCTION_ENV, HANDOFF_MODE: 'sip', ELEVENLABS_SIP_NUMBERS: '+4930123450001' })).toThrow(/ELEVENLABS_INIT_WEBHOOK_SECRET/);
   });
 
   test('bad values of the new settings are named', () => {

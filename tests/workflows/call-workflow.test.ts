@@ -42,11 +42,22 @@ const inAgentCall = async (callId: string) => {
   const handle = env.client.workflow.getHandle(callId);
   while ((await handle.query(statusQuery)).phase !== 'in_agent_call') await new Promise((r) => setTimeout(r, 20));
 };
-const conversationEnds = async (callId: string) => {
-  const handle = env.client.workflow.getHandle(callId);
+/** The agent ends its conversation normally; the post-call webhook is a separate signal. */
+const agentEndsConversation = async (callId: string) => {
   await inAgentCall(callId);
-  await handle.signal(agentDisconnectedSignal, { conversationId: 'conv_1', at: new Date().toISOString(), code: 1000, reason: '', normal: true });
-  await handle.signal(callCompletedSignal, { conversationId: 'conv_1', kind: 'post_call_transcription', status: 'done', durationSeconds: 42, transcript: 'agent: hi', failureReason: null });
+  await env.client.workflow.getHandle(callId).signal(agentDisconnectedSignal, { conversationId: 'conv_1', at: new Date().toISOString(), code: 1000, reason: '', normal: true });
+};
+/** A call whose agent ends the conversation normally and whose post-call webhook never comes; its outcome. */
+const callWithoutWebhook = async () => {
+  const input = h.input();
+  await h.start(input);
+  await agentEndsConversation(input.callId);
+  return h.result(input.callId);
+};
+/** The agent ends its conversation and the post-call webhook arrives. */
+const conversationEnds = async (callId: string) => {
+  await agentEndsConversation(callId);
+  await env.client.workflow.getHandle(callId).signal(callCompletedSignal, { conversationId: 'conv_1', kind: 'post_call_transcription', status: 'done', durationSeconds: 42, transcript: 'agent: hi', failureReason: null });
 };
 
 test('cache hit: hold, then the agent with the cached voice; never the cloning phase', async () => {
@@ -239,11 +250,7 @@ test('lost post-call webhook: after the grace period the conversation is fetched
       },
     },
     async () => {
-      const input = h.input();
-      const handle = await h.start(input);
-      await inAgentCall(input.callId);
-      await handle.signal(agentDisconnectedSignal, { conversationId: 'conv_1', at: new Date().toISOString(), code: 1000, reason: '', normal: true });
-      const outcome = await h.result(input.callId);
+      const outcome = await callWithoutWebhook();
       expect(outcome.phase).toBe('completed');
       expect(h.finalized()).toMatchObject({ transcript: 'agent: recovered', durationSeconds: 9 });
     },
@@ -259,11 +266,7 @@ test('a late failure (recovery exhausted) still finalises the call (defect 8)', 
       },
     },
     async () => {
-      const input = h.input();
-      const handle = await h.start(input);
-      await inAgentCall(input.callId);
-      await handle.signal(agentDisconnectedSignal, { conversationId: 'conv_1', at: new Date().toISOString(), code: 1000, reason: '', normal: true });
-      const outcome = await h.result(input.callId);
+      const outcome = await callWithoutWebhook();
       expect(outcome.phase).toBe('completed');
       expect(outcome.lastError).toMatch(/ElevenLabsAuthError/);
       expect(h.finalized()).toMatchObject({ status: 'completed' });

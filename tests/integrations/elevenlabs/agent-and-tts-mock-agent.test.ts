@@ -1,31 +1,16 @@
-import { MockAgent } from 'undici';
-import { ElevenLabsClient } from '../../../src/integrations/elevenlabs/client';
 import { agentSocketUrl } from '../../../src/integrations/elevenlabs/agent-socket';
 import { agentWire } from './agent-wire';
 import { expectElevenLabsError } from './helpers';
-
-const ORIGIN = 'https://api.elevenlabs.test';
+import { ORIGIN, useMockAgentClient } from './mock-agent-client';
 
 describe('text-to-speech and agent settings at the HTTP boundary (undici MockAgent)', () => {
-  let agent: MockAgent;
-  let client: ElevenLabsClient;
-
-  beforeEach(() => {
-    agent = new MockAgent();
-    agent.disableNetConnect();
-    client = new ElevenLabsClient({ baseUrl: ORIGIN, apiKey: 'secret-key', dispatcher: agent });
-  });
-  afterEach(async () => {
-    await client.close();
-    agent.assertNoPendingInterceptors();
-    await agent.close();
-  });
+  const api = useMockAgentClient();
 
   describe('textToSpeech', () => {
     it('POSTs {text, model_id} with output_format in the query and returns the raw bytes', async () => {
       const pcm = Buffer.from([1, 0, 2, 0, 3, 0]);
       let sentBody: unknown;
-      agent
+      api.agent
         .get(ORIGIN)
         .intercept({
           path: '/v1/text-to-speech/voice%2F1?output_format=pcm_16000',
@@ -37,14 +22,14 @@ describe('text-to-speech and agent settings at the HTTP boundary (undici MockAge
           },
         })
         .reply(200, pcm, { headers: { 'content-type': 'audio/pcm' } });
-      const audio = await client.textToSpeech({ voiceId: 'voice/1', text: 'Hallo', outputFormat: 'pcm_16000', modelId: 'eleven_flash_v2_5' });
+      const audio = await api.client.textToSpeech({ voiceId: 'voice/1', text: 'Hallo', outputFormat: 'pcm_16000', modelId: 'eleven_flash_v2_5' });
       expect(audio.equals(pcm)).toBe(true);
       expect(sentBody).toEqual({ text: 'Hallo', model_id: 'eleven_flash_v2_5' });
     });
 
     it('defaults to pcm_8000 and leaves model_id out unless given', async () => {
       let sentBody: unknown;
-      agent
+      api.agent
         .get(ORIGIN)
         .intercept({
           path: '/v1/text-to-speech/v1?output_format=pcm_8000',
@@ -55,46 +40,46 @@ describe('text-to-speech and agent settings at the HTTP boundary (undici MockAge
           },
         })
         .reply(200, Buffer.alloc(160), { headers: { 'content-type': 'audio/mpeg' } });
-      expect((await client.textToSpeech({ voiceId: 'v1', text: 'Hi' })).length).toBe(160);
+      expect((await api.client.textToSpeech({ voiceId: 'v1', text: 'Hi' })).length).toBe(160);
       expect(sentBody).toEqual({ text: 'Hi' });
     });
 
     it('a 200 without audio (empty, or JSON) is an unexpected response', async () => {
-      agent.get(ORIGIN).intercept({ path: '/v1/text-to-speech/v1?output_format=pcm_8000', method: 'POST' }).reply(200, '');
-      await expectElevenLabsError(client.textToSpeech({ voiceId: 'v1', text: 'Hi' }), 'unexpectedResponse');
-      agent
+      api.agent.get(ORIGIN).intercept({ path: '/v1/text-to-speech/v1?output_format=pcm_8000', method: 'POST' }).reply(200, '');
+      await expectElevenLabsError(api.client.textToSpeech({ voiceId: 'v1', text: 'Hi' }), 'unexpectedResponse');
+      api.agent
         .get(ORIGIN)
         .intercept({ path: '/v1/text-to-speech/v1?output_format=pcm_8000', method: 'POST' })
         .reply(200, { status: 'ok' }, { headers: { 'content-type': 'application/json' } });
-      const error = await expectElevenLabsError(client.textToSpeech({ voiceId: 'v1', text: 'Hi' }), 'unexpectedResponse');
+      const error = await expectElevenLabsError(api.client.textToSpeech({ voiceId: 'v1', text: 'Hi' }), 'unexpectedResponse');
       expect(error.apiMessage).toBe('{"status":"ok"}');
     });
 
     it('maps API errors like every other endpoint', async () => {
-      agent
+      api.agent
         .get(ORIGIN)
         .intercept({ path: '/v1/text-to-speech/gone?output_format=pcm_8000', method: 'POST' })
         .reply(404, { detail: { status: 'voice_not_found', message: 'A voice with the voice_id gone was not found.' } });
-      expect(await expectElevenLabsError(client.textToSpeech({ voiceId: 'gone', text: 'Hi' }), 'notFound')).toMatchObject({ status: 404, code: 'voice_not_found' });
-      agent
+      expect(await expectElevenLabsError(api.client.textToSpeech({ voiceId: 'gone', text: 'Hi' }), 'notFound')).toMatchObject({ status: 404, code: 'voice_not_found' });
+      api.agent
         .get(ORIGIN)
         .intercept({ path: '/v1/text-to-speech/v1?output_format=pcm_8000', method: 'POST' })
         .reply(400, { detail: { status: 'max_character_limit_exceeded', message: 'Text too long' } });
-      await expectElevenLabsError(client.textToSpeech({ voiceId: 'v1', text: 'Hi' }), 'badRequest');
+      await expectElevenLabsError(api.client.textToSpeech({ voiceId: 'v1', text: 'Hi' }), 'badRequest');
     });
 
     it('refuses empty text or voice before sending anything', async () => {
-      const error = await expectElevenLabsError(client.textToSpeech({ voiceId: ' ', text: '' }), 'validation');
+      const error = await expectElevenLabsError(api.client.textToSpeech({ voiceId: ' ', text: '' }), 'validation');
       expect(error.issues.map((i) => i.loc.join('.'))).toEqual(['params.voiceId', 'params.text']);
     });
   });
 
   describe('getAgent', () => {
-    const intercept = () => agent.get(ORIGIN).intercept({ path: '/v1/convai/agents/agent_wire', method: 'GET', headers: { 'xi-api-key': 'secret-key' } });
+    const intercept = () => api.agent.get(ORIGIN).intercept({ path: '/v1/convai/agents/agent_wire', method: 'GET', headers: { 'xi-api-key': 'secret-key' } });
 
     it('reads formats, overrides, the initiation webhook switch and the post-call webhook', async () => {
       intercept().reply(200, agentWire());
-      const settings = await client.getAgent('agent_wire');
+      const settings = await api.client.getAgent('agent_wire');
       expect(settings).toEqual({
         agentId: 'agent_wire',
         name: 'Pre-call agent',
@@ -111,7 +96,7 @@ describe('text-to-speech and agent settings at the HTTP boundary (undici MockAge
 
     it('a misconfigured agent parses and shows what is wrong', async () => {
       intercept().reply(200, agentWire({ voiceOverride: false, webhookEnabled: false, inputFormat: 'pcm_16000', outputFormat: 'ulaw_8000', postCallWebhookId: null }));
-      expect(await client.getAgent('agent_wire')).toMatchObject({
+      expect(await api.client.getAgent('agent_wire')).toMatchObject({
         userInputAudioFormat: 'pcm_16000',
         agentOutputAudioFormat: 'ulaw_8000',
         overrides: { ttsVoiceId: false, firstMessage: true },
@@ -127,7 +112,7 @@ describe('text-to-speech and agent settings at the HTTP boundary (undici MockAge
         platform_settings: { overrides: { conversation_config_override: { tts: { voice_id: 'yes' }, agent: null } }, workspace_overrides: 'n/a' },
         a_future_field: { x: 1 },
       });
-      expect(await client.getAgent('agent_wire')).toMatchObject({
+      expect(await api.client.getAgent('agent_wire')).toMatchObject({
         name: '',
         defaultVoiceId: null,
         firstMessage: null,
@@ -142,24 +127,24 @@ describe('text-to-speech and agent settings at the HTTP boundary (undici MockAge
 
     it('an unknown agent is notFound; a body without agent_id is an unexpected response', async () => {
       intercept().reply(404, { detail: { status: 'agent_not_found', message: 'Agent not found' } });
-      await expectElevenLabsError(client.getAgent('agent_wire'), 'notFound');
+      await expectElevenLabsError(api.client.getAgent('agent_wire'), 'notFound');
       intercept().reply(200, { name: 'no id' });
-      await expectElevenLabsError(client.getAgent('agent_wire'), 'unexpectedResponse');
+      await expectElevenLabsError(api.client.getAgent('agent_wire'), 'unexpectedResponse');
     });
   });
 
   it('getSignedUrl returns signed_url', async () => {
-    agent
+    api.agent
       .get(ORIGIN)
       .intercept({ path: '/v1/convai/conversation/get-signed-url?agent_id=agent_1', method: 'GET' })
       .reply(200, { signed_url: 'wss://api.elevenlabs.io/v1/convai/conversation?agent_id=agent_1&conversation_signature=abc' });
-    await expect(client.getSignedUrl('agent_1')).resolves.toBe('wss://api.elevenlabs.io/v1/convai/conversation?agent_id=agent_1&conversation_signature=abc');
-    agent.get(ORIGIN).intercept({ path: '/v1/convai/conversation/get-signed-url?agent_id=agent_1', method: 'GET' }).reply(200, { signed_url: '' });
-    await expectElevenLabsError(client.getSignedUrl('agent_1'), 'unexpectedResponse');
+    await expect(api.client.getSignedUrl('agent_1')).resolves.toBe('wss://api.elevenlabs.io/v1/convai/conversation?agent_id=agent_1&conversation_signature=abc');
+    api.agent.get(ORIGIN).intercept({ path: '/v1/convai/conversation/get-signed-url?agent_id=agent_1', method: 'GET' }).reply(200, { signed_url: '' });
+    await expectElevenLabsError(api.client.getSignedUrl('agent_1'), 'unexpectedResponse');
   });
 
   it('agentSocketUrl turns the API base into the WebSocket URL', () => {
-    expect(client.agentSocketUrl('agent 1')).toBe('wss://api.elevenlabs.test/v1/convai/conversation?agent_id=agent+1');
+    expect(api.client.agentSocketUrl('agent 1')).toBe('wss://api.elevenlabs.test/v1/convai/conversation?agent_id=agent+1');
     expect(agentSocketUrl('http://127.0.0.1:8080/', 'a')).toBe('ws://127.0.0.1:8080/v1/convai/conversation?agent_id=a');
     expect(agentSocketUrl('https://proxy.example/el', 'a')).toBe('wss://proxy.example/el/v1/convai/conversation?agent_id=a');
   });
