@@ -9,6 +9,7 @@ import type {
   OperatorAction,
   VoiceSource,
 } from '../contracts/call';
+import type { Duration } from '@temporalio/common';
 import type { AgentDisconnectedEvent } from '../contracts/gateway';
 import {
   agentDisconnectedSignal,
@@ -149,21 +150,25 @@ export class CallState {
     return record;
   }
 
-  /** Runs a step unless the caller hangs up first: then the step is cancelled and null returned. */
-  async unlessCallerLeaves<T>(step: () => Promise<T>): Promise<T | null> {
+  /**
+   * Runs a step unless the caller hangs up first: then the step is cancelled and null returned.
+   * With `answerWithin`, a step still running at the hang-up gets that long to answer first: its
+   * answer may already exist and only its delivery be late (Temporal briefly away, a retry
+   * answering again), and what it did — an agent that took the call — must be recorded.
+   */
+  async unlessCallerLeaves<T>(step: () => Promise<T>, answerWithin?: Duration): Promise<T | null> {
     if (this.callerGone) return null;
     let settled = false;
     const scope = new CancellationScope();
     const work = scope.run(step).finally(() => {
       settled = true;
     });
-    void condition(() => settled || this.callerGone).then(
-      () => {
-        if (!settled) scope.cancel();
-      },
+    void (async () => {
+      await condition(() => settled || this.callerGone);
+      if (!settled && answerWithin !== undefined) await condition(() => settled, answerWithin);
+      if (!settled) scope.cancel();
       // The whole call was cancelled: the step's own scope is cancelled with it.
-      () => undefined,
-    );
+    })().catch(() => undefined);
     try {
       return await work;
     } catch (err) {

@@ -8,6 +8,12 @@ export type HandoffResult = { kind: 'agent' } | { kind: 'caller_gone' } | { kind
 
 /** SIP mode: a failed route is tried once more, on another number, before the fallback. */
 const SIP_ATTEMPTS = 2;
+/**
+ * A hang-up during the hand-off: whether the agent took the call is the gateway's to say, and its
+ * answer may come late (lost while Temporal was away, then given again by the step's retry after
+ * the 5 s heartbeat timeout). Usually the gateway answers "caller gone" within milliseconds.
+ */
+const HANDOFF_ANSWER_AFTER_HANG_UP = '10 seconds';
 
 /**
  * Hands the call the caller made to the ElevenLabs agent speaking in `voice`. The gateway keeps the
@@ -45,6 +51,7 @@ async function bridge(call: CallState, voice: VoiceChoice): Promise<HandoffResul
         dynamicVariables: dynamicVariables(call, voice),
         connectTimeoutSeconds: call.settings.agentConnectTimeoutSeconds,
       }),
+      HANDOFF_ANSWER_AFTER_HANG_UP,
     );
     if (!connected) return { kind: 'caller_gone' };
     call.status.conversationId = connected.conversationId;
@@ -84,6 +91,7 @@ async function routeViaSip(call: CallState, voice: VoiceChoice): Promise<Handoff
           timeoutSeconds: sip.routeTimeoutSeconds,
           announcement: null,
         }),
+        HANDOFF_ANSWER_AFTER_HANG_UP,
       );
       if (!routed) {
         call.track(() => releaseSipNumber({ callId: call.input.callId, attempt }));

@@ -105,12 +105,15 @@ test.each([
   ['cloning', 'subscribeToVoiceClone'],
   ['connecting_agent', 'connectAgent'],
 ])('hang-up while %s: abandoned, nothing connected afterwards, call_log final', async (_phase, lastStep) => {
-  // A gateway step that never finishes by itself, but stops when cancelled (as the gateway's do).
+  // A gateway step that never finishes by itself; like the gateway's, it stops when cancelled, and
+  // at once with CallerGoneError when the caller hangs up (the gateway sees the line go).
+  let hungUp = false;
   const block = async () => {
     const ctx = Context.current();
     const beat = setInterval(() => ctx.heartbeat(), 100);
     try {
-      await ctx.cancelled;
+      while (!hungUp) await ctx.sleep(50);
+      throw ApplicationFailure.nonRetryable('The caller hung up', 'CallerGoneError');
     } finally {
       clearInterval(beat);
     }
@@ -121,6 +124,7 @@ test.each([
     await h.start(input);
     await until(() => h.steps().includes(lastStep), lastStep);
     await env.client.workflow.getHandle(input.callId).signal(callEndedSignal, { endedAt: new Date().toISOString(), durationSeconds: null, reason: 'caller_hung_up', media: { holdMs: 3000, deadAirMs: 0 } });
+    hungUp = true;
     const outcome = await h.result(input.callId);
     expect(outcome.phase).toBe('abandoned');
     const after = h.steps().slice(h.steps().indexOf(lastStep) + 1);
@@ -128,6 +132,25 @@ test.each([
     expect(after).not.toContain('routeCall');
     expect(h.finalized()).toMatchObject({ status: 'abandoned' });
     expect(outcome.media.holdMs).toBe(3000);
+  });
+});
+
+test('a hang-up that reaches the workflow before the gateway’s answer (lost while Temporal was away): the retried step’s answer counts — the agent had the call', async () => {
+  let attempts = 0;
+  const connectAgent = async () => {
+    attempts += 1;
+    // The first attempt's answer never reaches Temporal: no heartbeat, no completion in time.
+    if (attempts === 1) await Context.current().sleep(7_000).catch(() => undefined);
+    return { conversationId: 'conv_late', firstAudioAt: new Date().toISOString(), agentOutputFormat: 'pcm_8000', userInputFormat: 'pcm_8000', media: { holdMs: 900, deadAirMs: 0 } };
+  };
+  await h.run({ gateway: { connectAgent }, main: { findCachedVoice: () => ({ voiceId: 'v', expiresAt: '', reuseCount: 1 }) } }, async () => {
+    const input = h.input();
+    await h.start(input);
+    await until(() => attempts === 1, 'the first connectAgent attempt');
+    await env.client.workflow.getHandle(input.callId).signal(callEndedSignal, { endedAt: new Date().toISOString(), durationSeconds: 20, reason: 'caller_hung_up', media: { holdMs: 900, deadAirMs: 0 } });
+    // The retry follows the first attempt's 5 s heartbeat timeout, in real time.
+    await until(() => attempts === 2, 'the retried connectAgent');
+    expect(await h.result(input.callId)).toMatchObject({ phase: 'completed', conversationId: 'conv_late' });
   });
 });
 
