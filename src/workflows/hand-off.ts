@@ -82,33 +82,38 @@ async function routeViaSip(call: CallState, voice: VoiceChoice): Promise<Handoff
       dynamicVariables: dynamicVariables(call, voice),
     });
     call.status.sipNumber = lease.sipNumber;
+    let agentAnswered = false;
     try {
-      const routed = await call.unlessCallerLeaves(() =>
-        routeToAgent({
-          callId: call.input.callId,
-          participantId: participantOf(call),
-          destination: `${sip.routePrefix}${lease.sipNumber.replace(/^\+/, '')}`,
-          timeoutSeconds: sip.routeTimeoutSeconds,
-          announcement: null,
-        }),
+      const routed = await call.unlessCallerLeaves(
+        () =>
+          routeToAgent({
+            callId: call.input.callId,
+            participantId: participantOf(call),
+            destination: `${sip.routePrefix}${lease.sipNumber.replace(/^\+/, '')}`,
+            timeoutSeconds: sip.routeTimeoutSeconds,
+            announcement: null,
+          }),
         HANDOFF_ANSWER_AFTER_HANG_UP,
       );
-      if (!routed) {
-        call.track(() => releaseSipNumber({ callId: call.input.callId, attempt }));
-        return { kind: 'caller_gone' };
-      }
+      if (!routed) return { kind: 'caller_gone' };
       call.status.media = routed.media;
       if (routed.routed) {
+        agentAnswered = true;
         call.step('agentConnected');
         recordAgentTakesOver(call, voice, null, lease.sipNumber);
         return { kind: 'agent' };
       }
+      // The route failed because the caller left: nothing more is dialled for them.
+      if (call.callerGone) return { kind: 'caller_gone' };
       call.noteError(`3CX could not route the call to ${lease.sipNumber}: ${routed.finalStatus}${routed.reason ? ` (${routed.reason})` : ''}`);
     } catch (err) {
       const failed = failedHandoff(call, err, 'route_failed');
       if (failed.kind !== 'failed') return failed;
+    } finally {
+      // Whatever ended this attempt (a failed route, the caller's hang-up, a cancel), a number the
+      // agent did not answer on is free again: its pending hand-off must not match another call.
+      if (!agentAnswered) call.track(() => releaseSipNumber({ callId: call.input.callId, attempt }));
     }
-    call.track(() => releaseSipNumber({ callId: call.input.callId, attempt }));
   }
   return { kind: 'failed', reason: 'route_failed' };
 }

@@ -132,6 +132,9 @@ test('the caller hangs up while 3CX routes to the trunk: abandoned, no agent con
   await new Promise((r) => setTimeout(r, stack.sipRing.ms));
   expect([...stack.sandbox.conversations.values()].filter((c) => c.userId === workflowId)).toEqual([]);
   expect(await stack.db.prisma.callLog.findUniqueOrThrow({ where: { callId: workflowId } })).toMatchObject({ status: 'abandoned' });
+  // Its number is free again: the pending hand-off can never be matched by another call.
+  const rows = await stack.db.prisma.pendingHandoff.findMany({ where: { callId: workflowId } });
+  expect(rows.map((r) => ({ attempt: r.attempt, released: r.releasedAt !== null }))).toEqual([{ attempt: 1, released: true }]);
 });
 
 test('clone too slow: the agent speaks in the default voice', async () => {
