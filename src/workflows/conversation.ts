@@ -6,8 +6,12 @@ import { failureMessage, participantOf } from './hand-off';
 
 /** How often the lost-webhook recovery asks ElevenLabs for the finished conversation. */
 const RECOVERY_ATTEMPTS = 3;
-/** The gateway tells of the agent's hang-up within milliseconds; this is generous. */
-const GATEWAY_WORD_WAIT = '10 seconds';
+/**
+ * The gateway tells of the agent's hang-up within milliseconds — unless Temporal was away, when its
+ * signal and ElevenLabs' post-call data (via the API) each come back on their own retry backoff,
+ * seconds apart. A restarted gateway's word (mediaRestarted) ends the wait at once.
+ */
+const GATEWAY_WORD_WAIT = '30 seconds';
 
 /**
  * The caller talks to the agent. Bridge mode: the conversation ends when the agent's socket
